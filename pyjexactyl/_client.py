@@ -1,0 +1,288 @@
+"""The async client: request pipeline (throttle, retry, error mapping, logging) and the namespace tree."""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, Literal
+
+import aiohttp
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
+from ._endpoints.application import Locations, Nests, Nodes, Servers, Users
+from ._endpoints.client import ClientAPI
+from ._paths import encode_query
+from ._retry import RetryPolicy, parse_retry_after
+from ._throttle import WindowLimiter
+from ._transport import AiohttpTransport, RawResponse
+from .exceptions import MalformedResponseError, error_from_response
+from .responses import AsyncPaginatedResponse
+
+__all__ = ["AsyncJexactyl"]
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class AsyncJexactyl:
+    """Async client for the Jexactyl / Pterodactyl panel API.
+
+    One :class:`aiohttp.ClientSession` per client, created on the first request and reused (keep-alive);
+    close it with ``async with`` or :meth:`close`. Requests are throttled to the panel's rate limit,
+    capped in concurrency, retried on 429 (honouring ``Retry-After``) and on connection errors for
+    idempotent methods, and failures raise typed :mod:`pyjexactyl.exceptions`.
+
+    Args:
+        url: The panel URL, e.g. ``https://panel.example.com`` (a trailing slash or a sub-path is fine).
+        api_key: A client (``ptlc_``) or application (``ptla_``) API key. Never logged or shown.
+        retries: How many times a retryable failure is retried.
+        backoff_factor: Base of the exponential backoff between retries, in seconds.
+        extra_retry_codes: Statuses retried besides 429, e.g. ``[502, 504]`` (idempotent methods only
+            unless ``retry_post=True``).
+        debug: Log every request (method, path, status, milliseconds) on the ``pyjexactyl`` logger.
+        logger: Logger to use instead of ``logging.getLogger("pyjexactyl")``.
+        timeout: Seconds a request may take in total.
+        retry_post: Also retry POST/PATCH on ``extra_retry_codes`` and connection errors.
+        max_retry_wait: A 429 asking to wait longer than this many seconds is raised, not retried.
+        client_rate_limit: Client-API requests per ``rate_period`` (panel default 720 per minute);
+            ``None`` disables client-side throttling.
+        application_rate_limit: Application-API requests per ``rate_period`` (panel default 240).
+        rate_period: The panel's rate-limit window in seconds.
+        max_concurrency: Requests in flight at once; more wait their turn.
+        page_concurrency: Pages ``collect()`` fetches at once.
+        session: An existing :class:`aiohttp.ClientSession` to use (not closed by :meth:`close`).
+
+    Example:
+        >>> async with AsyncJexactyl("https://panel.example.com", key) as api:  # doctest: +SKIP
+        ...     servers = await api.client.servers.list_servers()
+        ...     print(await servers.collect())
+    """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        retries: int = 3,
+        backoff_factor: float = 1,
+        extra_retry_codes: Iterable[int] = (),
+        debug: bool = False,
+        logger: logging.Logger | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry_post: bool = False,
+        max_retry_wait: float = 120.0,
+        client_rate_limit: int | None = CLIENT_RATE_LIMIT,
+        application_rate_limit: int | None = APPLICATION_RATE_LIMIT,
+        rate_period: float = 60.0,
+        max_concurrency: int = 100,
+        page_concurrency: int = 8,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        config = ClientConfig.build(
+            url,
+            api_key,
+            retries=retries,
+            backoff_factor=backoff_factor,
+            extra_retry_codes=extra_retry_codes,
+            retry_post=retry_post,
+            max_retry_wait=max_retry_wait,
+            debug=debug,
+            logger=logger,
+            timeout=timeout,
+            client_rate_limit=client_rate_limit,
+            application_rate_limit=application_rate_limit,
+            rate_period=rate_period,
+            max_concurrency=max_concurrency,
+            page_concurrency=page_concurrency,
+        )
+        self._setup(config, session)
+
+    @classmethod
+    def from_config(cls, config: ClientConfig, session: aiohttp.ClientSession | None = None) -> AsyncJexactyl:
+        """Builds a client from an existing :class:`ClientConfig` (the sync client uses this)."""
+        self = cls.__new__(cls)
+        self._setup(config, session)
+        return self
+
+    def _setup(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
+        self._config = config
+        self._log = config.logger
+        headers = {
+            "Authorization": f"Bearer {config.api_key}",
+            "Accept": "application/json",
+            "User-Agent": config.user_agent,
+        }
+        self._transport = AiohttpTransport(
+            config.base_url, headers, config.timeout, session=session, limit=config.max_concurrency
+        )
+        self._limiters = {
+            "client": WindowLimiter(config.client_rate_limit, config.rate_period),
+            "application": WindowLimiter(config.application_rate_limit, config.rate_period),
+        }
+        self._concurrency = asyncio.Semaphore(config.max_concurrency)
+        self.client = ClientAPI(self)
+        """The client (account) API: ``api.client.account``, ``api.client.servers`` and below."""
+        self.locations = Locations(self)
+        self.nests = Nests(self)
+        self.nodes = Nodes(self)
+        self.servers = Servers(self)
+        self.user = Users(self)
+        self.users = self.user
+
+    @property
+    def url(self) -> str:
+        """The panel URL, without a trailing slash."""
+        return self._config.base_url
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's frozen configuration."""
+        return self._config
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r})"
+
+    async def __aenter__(self) -> AsyncJexactyl:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Closes the HTTP session. The client may be used again afterwards (a new session opens)."""
+        await self._transport.close()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: bytes | str | None = None,
+        content_type: str | None = None,
+        expect: Literal["json", "text", "raw"] = "json",
+        retry_post: bool | None = None,
+    ) -> Any:
+        """Sends one API request through the throttle and the retry policy and decodes the answer.
+
+        Endpoint methods call this; use it directly only for a route pyjexactyl does not cover.
+
+        Args:
+            method: HTTP method.
+            path: Path below the panel URL, built with quoted identifiers, e.g. ``/api/client/account``.
+            params: Query parameters.
+            json: JSON body.
+            data: Raw body (sent as-is).
+            content_type: Content type of a raw body.
+            expect: ``json`` (``None`` for an empty body), ``text`` or ``raw`` bytes.
+            retry_post: Per-call override of ``retry_post``.
+
+        Returns:
+            The decoded body: a dict or list for JSON, ``None`` for an empty (204) answer.
+
+        Raises:
+            JexactylApiError: the panel answered with an error status (a subclass per status).
+            PanelUnreachableError: the panel could not be reached (``PanelTimeoutError`` on timeout).
+        """
+        method = method.upper()
+        query = encode_query(params or {})
+        policy = RetryPolicy(self._config, method, retry_post)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._config.retries + 1),
+            retry=retry_if_exception(policy.should_retry),
+            wait=policy.wait,
+            before_sleep=lambda state: self._log.info(
+                "pyjexactyl: retrying %s %s after %s (attempt %d)",
+                method,
+                path,
+                type(state.outcome.exception()).__name__ if state.outcome else "?",
+                state.attempt_number,
+            ),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                raw = await self._send_once(method, path, query, json, data, content_type)
+        return self._decode(raw, method, path, expect)
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        json: Any,
+        data: bytes | str | None,
+        content_type: str | None,
+    ) -> RawResponse:
+        limiter = self._limiters["application" if path.startswith("/api/application") else "client"]
+        async with self._concurrency:
+            await limiter.acquire()
+            started = time.perf_counter()
+            raw = await self._transport.send(
+                method, path, query=query, json=json, data=data, content_type=content_type
+            )
+        elapsed = (time.perf_counter() - started) * 1000
+        if self._config.debug:
+            shown = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+            self._log.debug("%s %s %d %.1fms", method, shown, raw.status, elapsed)
+        retry_after = parse_retry_after(raw.headers) if raw.status == 429 else None
+        limiter.observe(
+            _int_header(raw.headers, "X-RateLimit-Limit"),
+            _int_header(raw.headers, "X-RateLimit-Remaining"),
+            retry_after,
+        )
+        if raw.status >= 400:
+            shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+            raise error_from_response(
+                raw.status, raw.body, raw.headers, method=method, path=shown_path, retry_after=retry_after
+            )
+        return raw
+
+    def _decode(self, raw: RawResponse, method: str, path: str, expect: str) -> Any:
+        if expect == "raw":
+            return raw.body
+        if expect == "text":
+            return raw.body.decode("utf-8", "replace")
+        if raw.status == 204 or not raw.body.strip():
+            return None
+        try:
+            return jsonlib.loads(raw.body)
+        except ValueError:
+            snippet = raw.body[:80].decode("utf-8", "replace")
+            raise MalformedResponseError(
+                raw.status,
+                "MalformedJson",
+                f"The panel answered {method} {path} with a body that is not JSON: {snippet!r}",
+                method=method,
+                path=path,
+                headers=raw.headers,
+            ) from None
+
+    async def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> AsyncPaginatedResponse:
+        """Fetches the first page of a list and returns a response that fetches the rest with the same
+        query (include, filters, sort, per_page)."""
+        base = dict(params or {})
+
+        async def fetch(page: int) -> Any:
+            return await self.request("GET", path, params={**base, "page": page})
+
+        first = await self.request("GET", path, params=base)
+        if not isinstance(first, Mapping):
+            raise MalformedResponseError(
+                200, "UnexpectedBody", f"Expected a list envelope from GET {path}", method="GET", path=path
+            )
+        return AsyncPaginatedResponse(fetch, first, page_concurrency=self._config.page_concurrency)
+

@@ -1,0 +1,167 @@
+"""Client API: the servers a key can reach (``/api/client`` and ``/api/client/servers/{server}``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from ...exceptions import InvalidArgumentError
+from ...responses import AsyncPaginatedResponse
+from ..base import Includes, Namespace, Params, build_path, build_query
+from .backups import Backups
+from .databases import Databases
+from .files import Files
+from .network import Network
+from .schedules import Schedules
+from .settings import Settings
+from .startup import Startup
+from .subusers import Subusers
+
+if TYPE_CHECKING:
+    from ..._client import AsyncJexactyl
+
+POWER_SIGNALS = ("start", "stop", "restart", "kill")
+PowerSignal = Literal["start", "stop", "restart", "kill"]
+
+
+class ClientServers(Namespace):
+    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``)."""
+
+    def __init__(self, client: AsyncJexactyl) -> None:
+        super().__init__(client)
+        self.backups = Backups(client)
+        self.databases = Databases(client)
+        self.files = Files(client)
+        self.network = Network(client)
+        self.schedules = Schedules(client)
+        self.settings = Settings(client)
+        self.startup = Startup(client)
+        self.users = Subusers(client)
+
+    async def list_servers(self, includes: Includes = None, params: Params = None) -> AsyncPaginatedResponse:
+        """Lists the servers this key can access (paginated, 50 per page by default, 100 at most).
+
+        Args:
+            includes(list|tuple): Relationships to add, e.g. ``['egg', 'subusers']``.
+            params(dict): Extra query parameters, e.g. ``{'per_page': 100, 'filter[name]': 'lobby',
+                'type': 'owner'}`` (``type``: ``owner``, ``admin`` or ``admin-all`` for root admins).
+
+        Example:
+            >>> my_servers = api.client.servers.list_servers()  # doctest: +SKIP
+            >>> my_servers[0]['attributes']['identifier']  # doctest: +SKIP
+            '1a2b3c4d'
+        """
+        return await self._paginate("/api/client", build_query(includes, params))
+
+    async def list_permissions(self) -> dict[str, Any]:
+        """Lists every subuser permission the panel knows, grouped, with descriptions.
+
+        Example:
+            >>> api.client.servers.list_permissions()['attributes']['permissions']['control']  # doctest: +SKIP
+        """
+        result: dict[str, Any] = await self._get("/api/client/permissions")
+        return result
+
+    async def get_server(
+        self, server_id: str, detail: bool = False, includes: Includes = None, params: Params = None
+    ) -> dict[str, Any]:
+        """Gets one server's details.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID) or full UUID.
+            detail(bool): Return the whole envelope (with ``meta.is_server_owner`` and
+                ``meta.user_permissions``) instead of only the ``attributes``.
+            includes(list|tuple): ``egg``, ``subusers``.
+            params(dict): Extra query parameters.
+
+        Example:
+            >>> api.client.servers.get_server('1a2b3c4d')['name']  # doctest: +SKIP
+        """
+        path = build_path("/api/client/servers/{server}", server=server_id)
+        response: dict[str, Any] = await self._get(path, build_query(includes, params))
+        return response if detail else response["attributes"]
+
+    async def get_server_utilization(self, server_id: str, detail: bool = False) -> dict[str, Any]:
+        """Gets a server's live state and resource use (the panel caches it for 20 s).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            detail(bool): Return the whole envelope instead of only the ``attributes``.
+
+        Returns:
+            ``{'current_state': 'running', 'is_suspended': False, 'resources': {'memory_bytes': ...,
+            'cpu_absolute': ..., 'disk_bytes': ..., 'network_rx_bytes': ..., 'network_tx_bytes': ...,
+            'uptime': ...}}``
+
+        Example:
+            >>> api.client.servers.get_server_utilization('1a2b3c4d')['current_state']  # doctest: +SKIP
+            'running'
+        """
+        path = build_path("/api/client/servers/{server}/resources", server=server_id)
+        response: dict[str, Any] = await self._get(path)
+        return response if detail else response["attributes"]
+
+    async def get_websocket(self, server_id: str) -> dict[str, Any]:
+        """Gets a token and URL for the server's Wings console websocket (the token lasts 10 minutes).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Returns:
+            ``{'data': {'token': '<JWT>', 'socket': 'wss://node:8080/api/servers/<uuid>/ws'}}``
+
+        Example:
+            >>> api.client.servers.get_websocket('1a2b3c4d')['data']['socket']  # doctest: +SKIP
+        """
+        path = build_path("/api/client/servers/{server}/websocket", server=server_id)
+        result: dict[str, Any] = await self._get(path)
+        return result
+
+    async def send_console_command(self, server_id: str, cmd: str) -> None:
+        """Sends a command to the server's console. The server must be running.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            cmd(str): The console command, e.g. ``'say hello'``.
+
+        Raises:
+            ServerOfflineError: the server is not running (the panel answers 502).
+
+        Example:
+            >>> api.client.servers.send_console_command('1a2b3c4d', 'whitelist add Steve')  # doctest: +SKIP
+        """
+        if not isinstance(cmd, str) or not cmd.strip():
+            raise InvalidArgumentError("cmd must be a non-empty command string")
+        path = build_path("/api/client/servers/{server}/command", server=server_id)
+        await self._post(path, {"command": cmd})
+
+    async def send_power_action(self, server_id: str, signal: PowerSignal) -> None:
+        """Sends a power signal. The panel answers at once; the state changes asynchronously
+        (poll :meth:`get_server_utilization`).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``.
+
+        Example:
+            >>> api.client.servers.send_power_action('1a2b3c4d', 'start')  # doctest: +SKIP
+        """
+        if signal not in POWER_SIGNALS:
+            raise InvalidArgumentError(f"signal must be one of {', '.join(POWER_SIGNALS)}; got {signal!r}")
+        path = build_path("/api/client/servers/{server}/power", server=server_id)
+        await self._post(path, {"signal": signal})
+
+    async def list_activity(
+        self, server_id: str, includes: Includes = None, params: Params = None
+    ) -> AsyncPaginatedResponse:
+        """Lists the server's activity log, newest first (paginated, 25 per page, 100 at most).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            includes(list|tuple): ``actor``.
+            params(dict): e.g. ``{'filter[event]': 'server:power', 'sort': '-timestamp', 'per_page': 50}``.
+
+        Example:
+            >>> api.client.servers.list_activity('1a2b3c4d').collect()  # doctest: +SKIP
+        """
+        path = build_path("/api/client/servers/{server}/activity", server=server_id)
+        return await self._paginate(path, build_query(includes, params))

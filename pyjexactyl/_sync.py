@@ -1,0 +1,242 @@
+"""The sync client, built generically over the async core.
+
+:class:`Jexactyl` owns one :class:`AsyncJexactyl` and one event loop running in a private daemon thread.
+Attribute access is proxied: a namespace comes back wrapped, an ``async`` endpoint method comes back as a
+plain function (same name, same docstring, same signature) that runs the coroutine on that loop and waits
+for it, and an :class:`AsyncPaginatedResponse` result is handed back as a :class:`PaginatedResponse`. So
+every endpoint is defined once, and sync and async raise the same exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ._client import AsyncJexactyl
+from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
+from ._endpoints.base import Namespace
+from .responses import AsyncPaginatedResponse, PaginatedResponse
+
+__all__ = ["Jexactyl"]
+
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """An event loop in a daemon thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def main() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                thread = threading.Thread(target=main, name="pyjexactyl-loop", daemon=True)
+                thread.start()
+                ready.wait()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None and not self._loop.is_closed()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        loop = self._ensure()
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise RuntimeError("a sync pyjexactyl call was made from inside its own event loop")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+    def stop(self) -> None:
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
+
+
+class _SyncNamespace:
+    """A namespace seen through the sync client."""
+
+    __slots__ = ("_sync_cache", "_sync_run", "_sync_target")
+
+    def __init__(self, target: object, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+        self._sync_target = target
+        self._sync_run = run
+        self._sync_cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        cache = self._sync_cache
+        if name in cache:
+            return cache[name]
+        value = _wrap(getattr(self._sync_target, name), self._sync_run)
+        if not name.startswith("_"):
+            cache[name] = value
+        return value
+
+    def __dir__(self) -> Iterable[str]:
+        return sorted(n for n in dir(self._sync_target) if not n.startswith("_"))
+
+    @property
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return type(self._sync_target).__doc__
+
+    def __repr__(self) -> str:
+        return repr(self._sync_target)
+
+
+def _wrap(value: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
+    if isinstance(value, Namespace):
+        return _SyncNamespace(value, run)
+    if inspect.iscoroutinefunction(value):
+        method = value
+
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = run(method(*args, **kwargs))
+            if isinstance(result, AsyncPaginatedResponse):
+                return PaginatedResponse(result, run)
+            return result
+
+        return call
+    return value
+
+
+class Jexactyl:
+    """Sync client for the Jexactyl / Pterodactyl panel API: the classic pyjexactyl interface.
+
+    It has the same constructor and the same tree as :class:`AsyncJexactyl` (``api.client.servers``,
+    ``api.servers``, ``api.nodes``, ``api.user`` ...) without ``await``. Nothing touches the network until
+    the first call. Close it with :meth:`close` or a ``with`` block (it is also closed at exit).
+
+    Args:
+        url: The panel URL.
+        api_key: A client (``ptlc_``) or application (``ptla_``) API key.
+        retries: How many times a retryable failure (429 always) is retried.
+        backoff_factor: Base of the exponential backoff, in seconds.
+        extra_retry_codes: Statuses retried besides 429, e.g. ``[502, 504]``.
+        debug: Log each request on the ``pyjexactyl`` logger.
+        logger: A logger to use instead.
+        timeout: Seconds a request may take.
+        **options: The other :class:`AsyncJexactyl` options (``retry_post``, ``client_rate_limit`` ...).
+
+    Example:
+        >>> api = Jexactyl("https://panel.example.com", "ptlc_...")  # doctest: +SKIP
+        >>> my_servers = api.client.servers.list_servers()  # doctest: +SKIP
+        >>> my_servers[0]["attributes"]["identifier"]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        retries: int = 3,
+        backoff_factor: float = 1,
+        extra_retry_codes: Iterable[int] = (),
+        debug: bool = False,
+        logger: logging.Logger | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry_post: bool = False,
+        max_retry_wait: float = 120.0,
+        client_rate_limit: int | None = CLIENT_RATE_LIMIT,
+        application_rate_limit: int | None = APPLICATION_RATE_LIMIT,
+        rate_period: float = 60.0,
+        max_concurrency: int = 100,
+        page_concurrency: int = 8,
+    ) -> None:
+        config = ClientConfig.build(
+            url,
+            api_key,
+            retries=retries,
+            backoff_factor=backoff_factor,
+            extra_retry_codes=extra_retry_codes,
+            retry_post=retry_post,
+            max_retry_wait=max_retry_wait,
+            debug=debug,
+            logger=logger,
+            timeout=timeout,
+            client_rate_limit=client_rate_limit,
+            application_rate_limit=application_rate_limit,
+            rate_period=rate_period,
+            max_concurrency=max_concurrency,
+            page_concurrency=page_concurrency,
+        )
+        self._loop = _LoopThread()
+        self._config = config
+        self._async = AsyncJexactyl.from_config(config)
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run(coro)
+
+    @property
+    def async_client(self) -> AsyncJexactyl:
+        """The :class:`AsyncJexactyl` this client drives; its calls run on the private loop thread."""
+        return self._async
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's frozen configuration."""
+        return self._config
+
+    @property
+    def url(self) -> str:
+        """The panel URL, without a trailing slash."""
+        return self._config.base_url
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _wrap(getattr(self.async_client, name), self._run)
+
+    def __dir__(self) -> Iterable[str]:
+        names = set(super().__dir__()) | {"client", "locations", "nests", "nodes", "servers", "user", "users"}
+        return sorted(n for n in names if not n.startswith("_"))
+
+    def __repr__(self) -> str:
+        return f"Jexactyl(url={self.url!r})"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Sends one request (see :meth:`AsyncJexactyl.request`) and waits for the answer."""
+        return _wrap(self.async_client.request, self._run)(method, path, **kwargs)
+
+    def close(self) -> None:
+        """Closes the HTTP session and stops the private event loop."""
+        if self._loop.running:
+            self._run(self._async.close())
+        self._loop.stop()
+
+    def __enter__(self) -> Jexactyl:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if self._loop.running:
+                self.close()
+        except Exception:
+            pass

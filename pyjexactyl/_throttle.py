@@ -1,0 +1,55 @@
+"""Client-side throttling, so a burst queues instead of drawing 429s from the panel."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class WindowLimiter:
+    """A fixed-window limiter mirroring the panel's: ``limit`` requests per ``period`` seconds.
+
+    The window opens at the first request, as the panel's does. What the panel reports corrects it:
+    ``X-RateLimit-Remaining`` lowers what is left (other clients of the same user draw from the same
+    bucket), ``X-RateLimit-Limit`` lowers the limit, and a 429's ``Retry-After`` closes the window until
+    then.
+
+    Args:
+        limit: Requests per window; ``None`` disables the limiter.
+        period: Window length in seconds.
+    """
+
+    def __init__(self, limit: int | None, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self._window_end = 0.0
+        self._used = 0
+        self._blocked_until = 0.0
+
+    async def acquire(self) -> None:
+        """Waits until one more request fits in the window, then counts it."""
+        if self.limit is None:
+            return
+        while True:
+            now = time.monotonic()
+            if now < self._blocked_until:
+                await asyncio.sleep(self._blocked_until - now)
+                continue
+            if now >= self._window_end:
+                self._window_end = now + self.period
+                self._used = 0
+            if self._used < self.limit:
+                self._used += 1
+                return
+            await asyncio.sleep(max(self._window_end - now, 0.001))
+
+    def observe(self, limit: int | None, remaining: int | None, retry_after: float | None) -> None:
+        """Takes what a response said about the panel's bucket into account."""
+        if self.limit is None:
+            return
+        if limit is not None and 0 < limit < self.limit:
+            self.limit = limit
+        if remaining is not None and time.monotonic() < self._window_end:
+            self._used = max(self._used, self.limit - remaining)
+        if retry_after is not None:
+            self._blocked_until = max(self._blocked_until, time.monotonic() + retry_after)
