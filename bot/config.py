@@ -1,0 +1,424 @@
+"""Bot configuration, loaded from the environment (and an optional ``.env`` file).
+
+:func:`load_config` validates every variable and reports *all* problems at once in a
+:class:`ConfigError`, so an operator can fix a broken deployment in one pass.  Secret
+values (``DISCORD_TOKEN``, ``PANEL_APPLICATION_KEY``, ``ENCRYPTION_KEY``) are never
+included in error messages or in the ``repr`` of :class:`BotConfig`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+__all__ = [
+    "DEFAULT_DATABASE_FILENAME",
+    "SECRET_FIELDS",
+    "BotConfig",
+    "ConfigError",
+    "load_config",
+    "parse_database_url",
+]
+
+#: Name of the SQLite file inside ``DATA_DIR`` when ``DATABASE_URL`` is not set.
+DEFAULT_DATABASE_FILENAME = "bot.db"
+
+#: Fields of :class:`BotConfig` whose values must never be displayed.
+SECRET_FIELDS: frozenset[str] = frozenset({"discord_token", "panel_application_key", "encryption_keys"})
+
+_LOG_LEVELS: dict[str, str] = {
+    "CRITICAL": "CRITICAL",
+    "FATAL": "CRITICAL",
+    "ERROR": "ERROR",
+    "WARNING": "WARNING",
+    "WARN": "WARNING",
+    "INFO": "INFO",
+    "DEBUG": "DEBUG",
+}
+
+_PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("10.0.0.0/8"),
+    ipaddress.ip_network("172.16.0.0/12"),
+    ipaddress.ip_network("192.168.0.0/16"),
+    ipaddress.ip_network("::1/128"),
+)
+
+_PANEL_KEY_PREFIXES: tuple[str, ...] = ("ptla_", "ptlc_", "papp_", "pacc_")
+_PANEL_KEY_LENGTH = 48
+_SQLITE_URL_PREFIX = "sqlite:///"
+_GENERATE_KEY_HINT = (
+    'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+)
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid.
+
+    ``problems`` holds one clear sentence per problem; ``str(error)`` lists them all.
+    No message ever contains the value of a secret.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems: list[str] = list(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"Invalid bot configuration ({count} {noun}):"]
+        lines.extend(f"  - {problem}" for problem in self.problems)
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True, repr=False)
+class BotConfig:
+    """Validated, immutable bot settings.
+
+    Build it with :func:`load_config`.  The ``repr`` redacts every secret field.
+    """
+
+    discord_token: str
+    panel_url: str
+    panel_application_key: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path("./data"))
+    database_url: str | None = None
+    #: Fernet keys; the first encrypts, all of them decrypt.  Empty means "use DATA_DIR/secret.key".
+    encryption_keys: tuple[str, ...] = ()
+    guild_ids: tuple[int, ...] = ()
+    admin_role_ids: tuple[int, ...] = ()
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    log_level: str = "INFO"
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
+
+    @property
+    def database_path(self) -> Path:
+        """Path of the SQLite database: ``DATABASE_URL`` if set, else ``DATA_DIR/bot.db``."""
+        if self.database_url:
+            return parse_database_url(self.database_url)
+        return self.data_dir / DEFAULT_DATABASE_FILENAME
+
+    def __repr__(self) -> str:
+        parts: list[str] = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS:
+                shown = "<redacted>" if value else repr(value)
+            else:
+                shown = repr(value)
+            parts.append(f"{f.name}={shown}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    __str__ = __repr__
+
+
+def parse_database_url(value: str) -> Path:
+    """Turn ``DATABASE_URL`` (a plain path or ``sqlite:///path``) into a :class:`Path`.
+
+    Follows the SQLAlchemy convention: ``sqlite:///relative.db`` is relative to the
+    working directory and ``sqlite:////abs/path.db`` is absolute.
+
+    :raises ValueError: for another scheme, an empty path or an in-memory database.
+    """
+    raw = value.strip()
+    if raw.lower().startswith(_SQLITE_URL_PREFIX):
+        raw = raw[len(_SQLITE_URL_PREFIX) :]
+        # Drop a query string such as "?mode=rwc"; it has no meaning for us.
+        raw = raw.split("?", 1)[0]
+    elif "://" in raw or raw.lower().startswith("sqlite:"):
+        raise ValueError(
+            "DATABASE_URL must be a file path or a sqlite:///path URL; only SQLite databases are supported"
+        )
+    if not raw:
+        raise ValueError("DATABASE_URL does not contain a file path (e.g. sqlite:///data/bot.db)")
+    if raw == ":memory:":
+        raise ValueError("DATABASE_URL must point to a file; an in-memory database would lose every link")
+    return Path(raw)
+
+
+def _is_private_host(host: str) -> bool:
+    """True for ``localhost`` and for IP addresses in loopback/RFC 1918 ranges."""
+    lowered = host.lower().rstrip(".")
+    if lowered == "localhost" or lowered.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(lowered)
+    except ValueError:
+        return False
+    return any(address.version == net.version and address in net for net in _PRIVATE_NETWORKS)
+
+
+class _Collector:
+    """Reads variables from a mapping and accumulates problems."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self.problems: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        """The stripped value of ``name``, or ``None`` when unset or blank."""
+        value = self._env.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    # -- individual validators -------------------------------------------------------
+
+    def discord_token(self) -> str:
+        token = self.get("DISCORD_TOKEN")
+        if token is None:
+            self.add(
+                "DISCORD_TOKEN is not set: create a bot in the Discord developer portal "
+                "(https://discord.com/developers/applications) and put its token in DISCORD_TOKEN"
+            )
+            return ""
+        if token.lower().startswith("bot "):
+            self.add("DISCORD_TOKEN must be the bare bot token, without the 'Bot ' prefix")
+        elif any(ch.isspace() for ch in token):
+            self.add("DISCORD_TOKEN contains whitespace: paste the token exactly as the developer portal shows it")
+        return token
+
+    def panel_url(self) -> str:
+        raw = self.get("PANEL_URL")
+        if raw is None:
+            self.add(
+                "PANEL_URL is not set: put the base address of your Jexactyl/Pterodactyl panel in PANEL_URL "
+                "(e.g. https://panel.example.com)"
+            )
+            return ""
+        try:
+            parts = urlsplit(raw)
+            host = parts.hostname
+            parts.port  # noqa: B018 - raises ValueError for an invalid port
+        except ValueError:
+            self.add("PANEL_URL is not a valid URL: use the form https://panel.example.com")
+            return ""
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            self.add("PANEL_URL must start with https:// (e.g. https://panel.example.com)")
+            return ""
+        if not host:
+            self.add("PANEL_URL has no host name: use the form https://panel.example.com")
+            return ""
+        if parts.username is not None or parts.password is not None:
+            self.add("PANEL_URL must not contain a user name or password; the bot authenticates with API keys")
+            return ""
+        if parts.query or parts.fragment:
+            self.add("PANEL_URL must not contain a query string or fragment; give only the panel's base address")
+            return ""
+        if scheme == "http" and not _is_private_host(host):
+            self.add(
+                f"PANEL_URL uses plain http for the public host {host!r}: API keys would travel unencrypted, "
+                "so use https (http is only allowed for localhost and private 10/8, 172.16/12, 192.168/16 "
+                "or loopback addresses)"
+            )
+            return ""
+        return raw.rstrip("/")
+
+    def panel_application_key(self) -> str | None:
+        key = self.get("PANEL_APPLICATION_KEY")
+        if key is None:
+            return None
+        if not _looks_like_panel_key(key):
+            self.add(
+                "PANEL_APPLICATION_KEY does not look like a panel API key: expected 48 letters/digits, "
+                "starting with ptla_ (or ptlc_, papp_, pacc_) or a legacy 48-character key; "
+                "create one in the panel's Application API page"
+            )
+            return None
+        return key
+
+    def encryption_keys(self) -> tuple[str, ...]:
+        raw = self.get("ENCRYPTION_KEY")
+        if raw is None:
+            return ()
+        keys: list[str] = []
+        entries = raw.split(",")
+        for position, entry in enumerate(entries, start=1):
+            key = entry.strip()
+            where = f"entry {position} of {len(entries)}" if len(entries) > 1 else "the value"
+            if not key:
+                self.add(f"ENCRYPTION_KEY {where} is empty: remove the stray comma")
+                continue
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                self.add(
+                    f"ENCRYPTION_KEY {where} is not a valid Fernet key (it must be 32 url-safe base64-encoded "
+                    f"bytes); {_GENERATE_KEY_HINT}"
+                )
+                continue
+            keys.append(key)
+        return tuple(keys)
+
+    def id_list(self, name: str) -> tuple[int, ...]:
+        raw = self.get(name)
+        if raw is None:
+            return ()
+        ids: list[int] = []
+        bad: list[str] = []
+        for position, entry in enumerate(raw.split(","), start=1):
+            item = entry.strip()
+            if not item:
+                continue
+            try:
+                value = int(item, 10)
+            except ValueError:
+                bad.append(f"entry {position} ({_preview(item)})")
+                continue
+            if value <= 0 or value >= 2**63:
+                bad.append(f"entry {position} ({_preview(item)})")
+                continue
+            if value not in ids:
+                ids.append(value)
+        if bad:
+            self.add(
+                f"{name} must be a comma-separated list of numeric Discord IDs, but "
+                f"{', '.join(bad)} is not a valid ID (enable Developer Mode in Discord and use 'Copy ID')"
+            )
+        return tuple(ids)
+
+    def optional_url(self, name: str, schemes: tuple[str, ...]) -> str | None:
+        raw = self.get(name)
+        if raw is None:
+            return None
+        try:
+            parts = urlsplit(raw)
+            parts.port  # noqa: B018 - raises ValueError for an invalid port
+        except ValueError:
+            self.add(f"{name} is not a valid URL")
+            return None
+        if parts.scheme.lower() not in schemes:
+            allowed = ", ".join(f"{scheme}://" for scheme in schemes)
+            self.add(f"{name} must start with one of {allowed}")
+            return None
+        if not parts.hostname:
+            self.add(f"{name} has no host name")
+            return None
+        return raw.rstrip("/")
+
+    def log_level(self) -> str:
+        raw = self.get("LOG_LEVEL")
+        if raw is None:
+            return "INFO"
+        level = _LOG_LEVELS.get(raw.upper())
+        if level is None:
+            self.add(f"LOG_LEVEL {_preview(raw)} is not a log level: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+            return "INFO"
+        return level
+
+    def health_port(self) -> int | None:
+        raw = self.get("HEALTH_PORT")
+        if raw is None:
+            return None
+        try:
+            port = int(raw, 10)
+        except ValueError:
+            self.add(f"HEALTH_PORT must be a whole number between 1 and 65535, not {_preview(raw)}")
+            return None
+        if not 1 <= port <= 65535:
+            self.add(f"HEALTH_PORT must be between 1 and 65535, not {port}")
+            return None
+        return port
+
+    def database_url(self) -> str | None:
+        raw = self.get("DATABASE_URL")
+        if raw is None:
+            return None
+        try:
+            parse_database_url(raw)
+        except ValueError as exc:
+            self.add(str(exc))
+            return None
+        return raw
+
+
+def _preview(value: str, limit: int = 40) -> str:
+    """``repr`` of a (non-secret) value, shortened so messages stay readable."""
+    if len(value) > limit:
+        value = value[:limit] + "…"
+    return repr(value)
+
+
+def _looks_like_panel_key(key: str) -> bool:
+    if len(key) != _PANEL_KEY_LENGTH:
+        return False
+    body = key
+    for prefix in _PANEL_KEY_PREFIXES:
+        if key.startswith(prefix):
+            body = key[len(prefix) :]
+            break
+    return body.isascii() and body.isalnum()
+
+
+def _read_environment(dotenv_path: str | Path | None) -> dict[str, str]:
+    """The process environment layered over the ``.env`` file (real variables win)."""
+    merged: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        from dotenv import dotenv_values
+
+        try:
+            values = dotenv_values(dotenv_path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                [f"the .env file {str(dotenv_path)!r} could not be read ({type(exc).__name__})"]
+            ) from None
+        merged.update({name: value for name, value in values.items() if value is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env") -> BotConfig:
+    """Load and validate the bot configuration.
+
+    :param env: variables to use *instead of* the process environment and ``.env``
+        (meant for tests).  When ``None``, the process environment is read and the
+        ``.env`` file at ``dotenv_path`` (if it exists) fills in variables that are
+        not set in the real environment.
+    :param dotenv_path: location of the ``.env`` file, or ``None`` to skip it.
+    :raises ConfigError: listing every problem found.
+    """
+    source: Mapping[str, str] = env if env is not None else _read_environment(dotenv_path)
+    c = _Collector(source)
+
+    discord_token = c.discord_token()
+    panel_url = c.panel_url()
+    panel_application_key = c.panel_application_key()
+    data_dir = Path(c.get("DATA_DIR") or "./data")
+    database_url = c.database_url()
+    encryption_keys = c.encryption_keys()
+    guild_ids = c.id_list("GUILD_IDS")
+    admin_role_ids = c.id_list("ADMIN_ROLE_IDS")
+    discord_api_base = c.optional_url("DISCORD_API_BASE", ("https", "http"))
+    discord_gateway_url = c.optional_url("DISCORD_GATEWAY_URL", ("wss", "ws", "https", "http"))
+    log_level = c.log_level()
+    health_port = c.health_port()
+    health_host = c.get("HEALTH_HOST") or "127.0.0.1"
+
+    if c.problems:
+        raise ConfigError(c.problems)
+    return BotConfig(
+        discord_token=discord_token,
+        panel_url=panel_url,
+        panel_application_key=panel_application_key,
+        data_dir=data_dir,
+        database_url=database_url,
+        encryption_keys=encryption_keys,
+        guild_ids=guild_ids,
+        admin_role_ids=admin_role_ids,
+        discord_api_base=discord_api_base,
+        discord_gateway_url=discord_gateway_url,
+        log_level=log_level,
+        health_port=health_port,
+        health_host=health_host,
+    )

@@ -1,0 +1,389 @@
+"""Tests for bot.config: validation, error aggregation, .env loading and secret hiding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import BotConfig, ConfigError, load_config
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.super-secret-token-value_xyz"
+APP_KEY = "ptla_" + "A1b2C3d4E5" * 4 + "xyz"  # 5 + 43 = 48 characters
+ALL_VARS = (
+    "DISCORD_TOKEN",
+    "PANEL_URL",
+    "PANEL_APPLICATION_KEY",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "ENCRYPTION_KEY",
+    "GUILD_IDS",
+    "ADMIN_ROLE_IDS",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "LOG_LEVEL",
+    "HEALTH_PORT",
+    "HEALTH_HOST",
+)
+
+
+def base_env(**overrides: str) -> dict[str, str]:
+    env = {"DISCORD_TOKEN": TOKEN, "PANEL_URL": "https://panel.example.com"}
+    env.update(overrides)
+    return env
+
+
+def problems_for(**overrides: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(base_env(**overrides))
+    return info.value.problems
+
+
+@pytest.fixture
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ALL_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_minimal_config_has_defaults() -> None:
+    config = load_config(base_env())
+    assert config.discord_token == TOKEN
+    assert config.panel_url == "https://panel.example.com"
+    assert config.panel_application_key is None
+    assert config.data_dir == Path("./data")
+    assert config.database_path == Path("./data") / "bot.db"
+    assert config.encryption_keys == ()
+    assert config.guild_ids == ()
+    assert config.admin_role_ids == ()
+    assert config.discord_api_base is None
+    assert config.discord_gateway_url is None
+    assert config.log_level == "INFO"
+    assert config.health_port is None
+    assert config.health_host == "127.0.0.1"
+
+
+def test_full_config() -> None:
+    k1, k2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    config = load_config(
+        base_env(
+            PANEL_URL="https://panel.example.com/",
+            PANEL_APPLICATION_KEY=APP_KEY,
+            DATA_DIR="/srv/bot",
+            ENCRYPTION_KEY=f"{k1}, {k2}",
+            GUILD_IDS="123456789012345678, 223456789012345678,",
+            ADMIN_ROLE_IDS="42",
+            DISCORD_API_BASE="http://127.0.0.1:8080/api/v10/",
+            DISCORD_GATEWAY_URL="ws://127.0.0.1:8081",
+            LOG_LEVEL="debug",
+            HEALTH_PORT="8088",
+            HEALTH_HOST="0.0.0.0",
+        )
+    )
+    assert config.panel_url == "https://panel.example.com"
+    assert config.panel_application_key == APP_KEY
+    assert config.encryption_keys == (k1, k2)
+    assert config.guild_ids == (123456789012345678, 223456789012345678)
+    assert config.admin_role_ids == (42,)
+    assert config.discord_api_base == "http://127.0.0.1:8080/api/v10"
+    assert config.discord_gateway_url == "ws://127.0.0.1:8081"
+    assert config.log_level == "DEBUG"
+    assert config.health_port == 8088
+    assert config.health_host == "0.0.0.0"
+    assert config.database_path == Path("/srv/bot/bot.db")
+
+
+def test_config_is_frozen() -> None:
+    config = load_config(base_env())
+    with pytest.raises(AttributeError):
+        config.panel_url = "https://other"  # type: ignore[misc]
+
+
+def test_missing_required_variables_are_reported_together() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config({})
+    error = info.value
+    assert isinstance(error, ValueError)
+    assert len(error.problems) == 2
+    assert error.problems[0].startswith("DISCORD_TOKEN is not set")
+    assert "developer portal" in error.problems[0]
+    assert error.problems[1].startswith("PANEL_URL is not set")
+    text = str(error)
+    assert "2 problems" in text
+    for problem in error.problems:
+        assert problem in text
+
+
+def test_all_problems_collected_at_once() -> None:
+    problems = problems_for(
+        PANEL_URL="http://panel.example.com",
+        PANEL_APPLICATION_KEY="short",
+        ENCRYPTION_KEY="nope",
+        GUILD_IDS="abc",
+        ADMIN_ROLE_IDS="1,x",
+        DISCORD_API_BASE="ftp://x",
+        LOG_LEVEL="LOUD",
+        HEALTH_PORT="70000",
+        DATABASE_URL="postgres://db/bot",
+    )
+    assert len(problems) == 9
+    joined = "\n".join(problems)
+    for name in (
+        "PANEL_URL",
+        "PANEL_APPLICATION_KEY",
+        "ENCRYPTION_KEY",
+        "GUILD_IDS",
+        "ADMIN_ROLE_IDS",
+        "DISCORD_API_BASE",
+        "LOG_LEVEL",
+        "HEALTH_PORT",
+        "DATABASE_URL",
+    ):
+        assert name in joined
+
+
+def test_blank_values_count_as_unset() -> None:
+    problems = problems_for(DISCORD_TOKEN="   ")
+    assert problems == [p for p in problems if p.startswith("DISCORD_TOKEN is not set")]
+    assert len(problems) == 1
+
+
+def test_token_with_bot_prefix_rejected_without_echo() -> None:
+    problems = problems_for(DISCORD_TOKEN="Bot " + TOKEN)
+    assert len(problems) == 1
+    assert "'Bot ' prefix" in problems[0]
+    assert TOKEN not in problems[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://panel.example.com",
+        "https://panel.example.com:8443/sub/path/",
+        "http://localhost",
+        "http://localhost:8080",
+        "http://127.0.0.1",
+        "http://127.5.6.7:80",
+        "http://10.1.2.3",
+        "http://172.16.0.1",
+        "http://172.31.255.254",
+        "http://192.168.1.10",
+        "http://[::1]:8080",
+    ],
+)
+def test_valid_panel_urls(url: str) -> None:
+    config = load_config(base_env(PANEL_URL=url))
+    assert config.panel_url == url.rstrip("/")
+    assert not config.panel_url.endswith("/")
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://panel.example.com", "use https"),
+        ("http://8.8.8.8", "use https"),
+        ("http://172.32.0.1", "use https"),
+        ("http://[2001:db8::1]", "use https"),
+        ("ftp://panel.example.com", "must start with https://"),
+        ("panel.example.com", "must start with https://"),
+        ("https://", "no host"),
+        ("https://user:pw@panel.example.com", "user name or password"),
+        ("https://panel.example.com/?x=1", "query string"),
+        ("https://panel.example.com:99999", "not a valid URL"),
+    ],
+)
+def test_invalid_panel_urls(url: str, fragment: str) -> None:
+    problems = problems_for(PANEL_URL=url)
+    assert len(problems) == 1
+    assert problems[0].startswith("PANEL_URL")
+    assert fragment in problems[0]
+    assert "pw" not in problems[0]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        APP_KEY,
+        "ptlc_" + "z" * 43,
+        "papp_" + "0" * 43,
+        "pacc_" + "Q" * 43,
+        "aB3" * 16,  # legacy 48-char key without prefix
+    ],
+)
+def test_valid_panel_keys(key: str) -> None:
+    assert load_config(base_env(PANEL_APPLICATION_KEY=key)).panel_application_key == key
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ptla_" + "a" * 42,  # too short
+        "ptla_" + "a" * 44,  # too long
+        "ptlx_" + "a" * 43,  # unknown prefix (underscore is not alphanumeric)
+        "a" * 47 + "!",
+        "secret-not-a-key",
+    ],
+)
+def test_invalid_panel_keys_do_not_echo_value(key: str) -> None:
+    problems = problems_for(PANEL_APPLICATION_KEY=key)
+    assert len(problems) == 1
+    assert problems[0].startswith("PANEL_APPLICATION_KEY does not look like a panel API key")
+    assert key not in problems[0]
+
+
+def test_encryption_key_error_names_position_not_value() -> None:
+    good = Fernet.generate_key().decode()
+    bad = "this-is-definitely-not-a-fernet-key"
+    problems = problems_for(ENCRYPTION_KEY=f"{good},{bad}")
+    assert len(problems) == 1
+    assert "entry 2 of 2" in problems[0]
+    assert "not a valid Fernet key" in problems[0]
+    assert bad not in problems[0]
+    assert good not in problems[0]
+
+
+def test_encryption_key_single_invalid_and_empty_entry() -> None:
+    problems = problems_for(ENCRYPTION_KEY="garbage")
+    assert problems == [problems[0]]
+    assert "the value is not a valid Fernet key" in problems[0]
+    assert "garbage" not in problems[0]
+    good = Fernet.generate_key().decode()
+    problems = problems_for(ENCRYPTION_KEY=f"{good},,{good}")
+    assert len(problems) == 1
+    assert "entry 2 of 3 is empty" in problems[0]
+
+
+def test_id_lists_reject_non_integers_and_name_the_variable() -> None:
+    problems = problems_for(GUILD_IDS="123, abc, 456", ADMIN_ROLE_IDS="-5")
+    assert len(problems) == 2
+    assert problems[0].startswith("GUILD_IDS must be a comma-separated list")
+    assert "entry 2 ('abc')" in problems[0]
+    assert problems[1].startswith("ADMIN_ROLE_IDS")
+
+
+def test_id_lists_deduplicate() -> None:
+    assert load_config(base_env(GUILD_IDS="5,5, 6")).guild_ids == (5, 6)
+
+
+@pytest.mark.parametrize("level", ["debug", "INFO", "Warning", "error", "CRITICAL"])
+def test_log_levels(level: str) -> None:
+    assert load_config(base_env(LOG_LEVEL=level)).log_level == level.upper()
+
+
+def test_log_level_alias_and_invalid() -> None:
+    assert load_config(base_env(LOG_LEVEL="warn")).log_level == "WARNING"
+    problems = problems_for(LOG_LEVEL="verbose")
+    assert "LOG_LEVEL 'verbose' is not a log level" in problems[0]
+
+
+@pytest.mark.parametrize(("value", "fragment"), [("0", "between 1 and 65535"), ("65536", "between"), ("http", "whole")])
+def test_health_port_invalid(value: str, fragment: str) -> None:
+    problems = problems_for(HEALTH_PORT=value)
+    assert len(problems) == 1
+    assert problems[0].startswith("HEALTH_PORT")
+    assert fragment in problems[0]
+
+
+def test_health_port_bounds() -> None:
+    assert load_config(base_env(HEALTH_PORT="1")).health_port == 1
+    assert load_config(base_env(HEALTH_PORT="65535")).health_port == 65535
+
+
+def test_gateway_url_validation() -> None:
+    assert load_config(base_env(DISCORD_GATEWAY_URL="wss://gw.example")).discord_gateway_url == "wss://gw.example"
+    problems = problems_for(DISCORD_GATEWAY_URL="gateway")
+    assert problems[0].startswith("DISCORD_GATEWAY_URL must start with")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///state/bot.sqlite3", Path("state/bot.sqlite3")),
+        ("sqlite:////var/lib/bot/bot.db", Path("/var/lib/bot/bot.db")),
+        ("/var/lib/bot/other.db", Path("/var/lib/bot/other.db")),
+        ("relative.db", Path("relative.db")),
+    ],
+)
+def test_database_url_forms(url: str, expected: Path) -> None:
+    config = load_config(base_env(DATABASE_URL=url, DATA_DIR="/ignored"))
+    assert config.database_path == expected
+
+
+@pytest.mark.parametrize("url", ["postgres://host/db", "sqlite:///", "sqlite:///:memory:", "sqlite://"])
+def test_database_url_invalid(url: str) -> None:
+    problems = problems_for(DATABASE_URL=url)
+    assert len(problems) == 1
+    assert "DATABASE_URL" in problems[0]
+
+
+def test_repr_hides_secrets() -> None:
+    key = Fernet.generate_key().decode()
+    config = load_config(base_env(PANEL_APPLICATION_KEY=APP_KEY, ENCRYPTION_KEY=key))
+    for text in (repr(config), str(config), f"{config}", f"{config!r}"):
+        assert TOKEN not in text
+        assert APP_KEY not in text
+        assert key not in text
+        assert "discord_token=<redacted>" in text
+        assert "panel_url='https://panel.example.com'" in text
+    unset = repr(load_config(base_env()))
+    assert "panel_application_key=None" in unset
+    assert "encryption_keys=()" in unset
+
+
+def test_config_error_never_contains_secret_values() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(
+            {
+                "DISCORD_TOKEN": "Bot " + TOKEN,
+                "PANEL_URL": "http://example.com",
+                "PANEL_APPLICATION_KEY": "ptla_TOO-SHORT-SECRET",
+                "ENCRYPTION_KEY": "SECRET-NOT-FERNET",
+            }
+        )
+    text = str(info.value)
+    assert TOKEN not in text
+    assert "TOO-SHORT-SECRET" not in text
+    assert "SECRET-NOT-FERNET" not in text
+    assert len(info.value.problems) == 4
+
+
+def test_dotenv_is_loaded_without_overriding_real_env(tmp_path: Path, clean_environ: pytest.MonkeyPatch) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"# comment\nDISCORD_TOKEN={TOKEN}\nPANEL_URL=https://from-dotenv.example\nLOG_LEVEL=DEBUG\nGUILD_IDS=1,2\n",
+        encoding="utf-8",
+    )
+    clean_environ.setenv("PANEL_URL", "https://from-env.example")
+    clean_environ.setenv("LOG_LEVEL", "ERROR")
+    config = load_config(dotenv_path=dotenv)
+    assert config.discord_token == TOKEN  # only in .env
+    assert config.guild_ids == (1, 2)  # only in .env
+    assert config.panel_url == "https://from-env.example"  # real env wins
+    assert config.log_level == "ERROR"  # real env wins
+    import os
+
+    assert "DISCORD_TOKEN" not in os.environ  # .env does not leak into the process environment
+
+
+def test_missing_dotenv_file_is_fine(tmp_path: Path, clean_environ: pytest.MonkeyPatch) -> None:
+    clean_environ.setenv("DISCORD_TOKEN", TOKEN)
+    clean_environ.setenv("PANEL_URL", "https://panel.example.com")
+    config = load_config(dotenv_path=tmp_path / "does-not-exist.env")
+    assert config.panel_url == "https://panel.example.com"
+    assert load_config(dotenv_path=None).discord_token == TOKEN
+
+
+def test_explicit_env_ignores_process_env_and_dotenv(tmp_path: Path, clean_environ: pytest.MonkeyPatch) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("LOG_LEVEL=DEBUG\n", encoding="utf-8")
+    clean_environ.setenv("HEALTH_PORT", "9999")
+    config = load_config(base_env(), dotenv_path=dotenv)
+    assert config.log_level == "INFO"
+    assert config.health_port is None
+
+
+def test_botconfig_can_be_built_directly() -> None:
+    config = BotConfig(discord_token="t", panel_url="https://p")
+    assert config.database_path == Path("./data/bot.db")
+    assert "t'" not in repr(config)
