@@ -1,0 +1,526 @@
+"""Application API: servers and their databases (``/api/application/servers``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ...exceptions import InvalidArgumentError
+from ...responses import AsyncPaginatedResponse
+from ..base import Includes, Namespace, Params, build_path, build_query
+
+_SERVERS = "/api/application/servers"
+_SERVER = "/api/application/servers/{server}"
+_EXTERNAL = "/api/application/servers/external/{external_id}"
+_DATABASES = "/api/application/servers/{server}/databases"
+_DATABASE = "/api/application/servers/{server}/databases/{database}"
+_EGG = "/api/application/nests/{nest}/eggs/{egg}"
+
+
+def _int_list(name: str, values: Iterable[int | str] | None) -> list[int] | None:
+    if values is None:
+        return None
+    if isinstance(values, (str, int)):
+        values = [values]
+    try:
+        return [int(v) for v in values]
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"{name} must be a list of integer IDs") from None
+
+
+def _variable_values(variables: Any, *, server: bool) -> dict[str, Any]:
+    """``{ENV_NAME: value}`` from an ``include=variables`` relationship (egg or server variables)."""
+    values: dict[str, Any] = {}
+    for item in (variables or {}).get("data") or []:
+        attributes = item.get("attributes") or {}
+        name = attributes.get("env_variable")
+        if not name:
+            continue
+        value = attributes.get("server_value") if server else None
+        values[name] = attributes.get("default_value") if value is None else value
+    return values
+
+
+class Servers(Namespace):
+    """Every server on the panel: create, look up, change build / startup / details, suspend, reinstall,
+    delete, and manage its databases."""
+
+    async def list_servers(self, includes: Includes = None, params: Params = None) -> AsyncPaginatedResponse:
+        """Lists every server (paginated, 50 per page by default).
+
+        Args:
+            includes(list|tuple): Relationships to add: ``allocations``, ``user``, ``subusers``, ``nest``,
+                ``egg``, ``variables``, ``location``, ``node``, ``databases``.
+            params(dict): Extra query parameters, e.g. ``{'per_page': 9001}``, ``{'filter[name]': 'lobby'}``,
+                ``{'sort': '-id'}``.
+
+        Example:
+            >>> api.servers.list_servers(includes=('egg', 'nest'))  # doctest: +SKIP
+        """
+        return await self._paginate(_SERVERS, build_query(includes, params))
+
+    async def get_server_info(
+        self,
+        server_id: int | str | None = None,
+        external_id: str | None = None,
+        detail: bool = False,
+        includes: Includes = None,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Gets one server by panel ID or by external ID.
+
+        Args:
+            server_id(int): Panel server ID (the numeric ``id``, not the identifier).
+            external_id(str): The server's ID in another system (e.g. WHMCS).
+            detail(bool): Return the whole envelope instead of only the ``attributes``.
+            includes(list|tuple): Relationships to add: ``allocations``, ``user``, ``subusers``, ``nest``,
+                ``egg``, ``variables``, ``location``, ``node``, ``databases``.
+            params(dict): Extra query parameters.
+
+        Returns:
+            The server's attributes: ``{'id': 53, 'uuid': ..., 'identifier': ..., 'name': ..., 'limits':
+            {...}, 'feature_limits': {...}, 'user': 1, 'node': 1, 'allocation': 7, 'egg': 3, 'container':
+            {...}, ...}`` (the whole envelope with ``detail=True``).
+
+        Raises:
+            InvalidArgumentError: neither or both of ``server_id`` and ``external_id`` given.
+
+        Example:
+            >>> api.servers.get_server_info(server_id=53, includes=['user', 'subusers', 'location'])  # doctest: +SKIP
+        """
+        if server_id is None and external_id is None:
+            raise InvalidArgumentError("give either server_id or external_id")
+        if server_id is not None and external_id is not None:
+            raise InvalidArgumentError("give either server_id or external_id, not both")
+        if server_id is not None:
+            path = build_path(_SERVER, server=server_id)
+        else:
+            path = build_path(_EXTERNAL, external_id=external_id)
+        response: dict[str, Any] = await self._get(path, build_query(includes, params))
+        return response if detail else response["attributes"]
+
+    async def create_server(
+        self,
+        name: str,
+        user_id: int,
+        nest_id: int,
+        egg_id: int,
+        memory_limit: int,
+        swap_limit: int,
+        disk_limit: int,
+        location_ids: Iterable[int] | None = None,
+        port_range: Iterable[int | str] | None = None,
+        environment: Mapping[str, Any] | None = None,
+        cpu_limit: int = 0,
+        io_limit: int = 500,
+        database_limit: int | None = 0,
+        allocation_limit: int | None = 0,
+        backup_limit: int | None = 0,
+        docker_image: str | None = None,
+        startup_cmd: str | None = None,
+        dedicated_ip: bool = False,
+        start_on_completion: bool = True,
+        oom_disabled: bool = True,
+        default_allocation: int | None = None,
+        additional_allocations: Iterable[int] | None = None,
+        external_id: str | None = None,
+        description: str | None = None,
+        skip_scripts: bool = False,
+    ) -> dict[str, Any]:
+        """Creates a server and starts its installation.
+
+        The egg is fetched first (with its variables): its docker image and startup command are used unless
+        given, and every egg variable gets its default value unless ``environment`` sets it. The server is
+        placed either by automatic deployment (``location_ids``) or on an explicit allocation
+        (``default_allocation``).
+
+        Args:
+            name(str): Server name.
+            user_id(int): ID of the user who will own it.
+            nest_id(int): Nest of the egg.
+            egg_id(int): Egg (server type).
+            memory_limit(int): Memory in MiB (0 = unlimited).
+            swap_limit(int): Swap in MiB (0 = none, -1 = unlimited).
+            disk_limit(int): Disk in MiB (0 = unlimited).
+            location_ids(list): Deploy to a node in one of these locations.
+            port_range(list): With ``location_ids``, only pick ports from these, e.g. ``['25565-25600']``.
+            environment(dict): Egg variable values, e.g. ``{'SERVER_JARFILE': 'paper.jar'}``.
+            cpu_limit(int): CPU in percent of one core (0 = unlimited, 200 = two cores).
+            io_limit(int): Block IO weight, 10-1000.
+            database_limit(int): Databases the server may have.
+            allocation_limit(int): Allocations the server may have.
+            backup_limit(int): Backups the server may have.
+            docker_image(str): Docker image (default: the egg's first image).
+            startup_cmd(str): Startup command (default: the egg's).
+            dedicated_ip(bool): With ``location_ids``, only pick an IP no other server uses.
+            start_on_completion(bool): Start the server once installed.
+            oom_disabled(bool): Disable the OOM killer.
+            default_allocation(int): ID of a free allocation to use instead of automatic deployment.
+            additional_allocations(list): IDs of extra free allocations (with ``default_allocation``).
+            external_id(str): The server's ID in another system, unique.
+            description(str): Server description.
+            skip_scripts(bool): Skip the egg's install script.
+
+        Returns:
+            The new ``server`` envelope.
+
+        Raises:
+            InvalidArgumentError: neither or both of ``location_ids`` and ``default_allocation`` given.
+            BadRequestError: no node or allocation fits (``NoViableNodeException`` /
+                ``NoViableAllocationException``).
+            ValidationError: a field or egg variable is invalid (``source_field`` e.g.
+                ``environment.SERVER_JARFILE``).
+
+        Example:
+            >>> api.servers.create_server(name='My Paper Server', user_id=1, nest_id=1,
+            ...                           egg_id=3, memory_limit=8000, swap_limit=0,
+            ...                           backup_limit=0, disk_limit=0, location_ids=[1])  # doctest: +SKIP
+        """
+        locations = _int_list("location_ids", location_ids)
+        additional = _int_list("additional_allocations", additional_allocations)
+        if not locations and default_allocation is None:
+            raise InvalidArgumentError("give location_ids (automatic deployment) or default_allocation")
+        if locations and default_allocation is not None:
+            raise InvalidArgumentError("give location_ids or default_allocation, not both")
+        if additional and default_allocation is None:
+            raise InvalidArgumentError("additional_allocations needs default_allocation")
+
+        egg_path = build_path(_EGG, nest=nest_id, egg=egg_id)
+        egg: dict[str, Any] = (await self._get(egg_path, build_query(["variables"])))["attributes"]
+        env = _variable_values((egg.get("relationships") or {}).get("variables"), server=False)
+        env.update(environment or {})
+        if docker_image is None:
+            docker_image = egg.get("docker_image") or next(iter((egg.get("docker_images") or {}).values()), None)
+        if startup_cmd is None:
+            startup_cmd = egg.get("startup")
+
+        body: dict[str, Any] = {
+            "name": name,
+            "user": user_id,
+            "egg": egg_id,
+            "docker_image": docker_image,
+            "startup": startup_cmd,
+            "environment": env,
+            "limits": {
+                "memory": memory_limit,
+                "swap": swap_limit,
+                "disk": disk_limit,
+                "io": io_limit,
+                "cpu": cpu_limit,
+            },
+            "feature_limits": {
+                "databases": database_limit,
+                "allocations": allocation_limit,
+                "backups": backup_limit,
+            },
+            "skip_scripts": bool(skip_scripts),
+            "oom_disabled": bool(oom_disabled),
+            "start_on_completion": bool(start_on_completion),
+        }
+        if external_id is not None:
+            body["external_id"] = external_id
+        if description is not None:
+            body["description"] = description
+        if locations:
+            body["deploy"] = {
+                "locations": locations,
+                "dedicated_ip": bool(dedicated_ip),
+                "port_range": [str(p) for p in (port_range or [])],
+            }
+        else:
+            body["allocation"] = {"default": default_allocation, "additional": additional or []}
+        result: dict[str, Any] = await self._post(_SERVERS, body)
+        return result
+
+    async def update_server_details(
+        self,
+        server_id: int | str,
+        name: str | None = None,
+        user_id: int | None = None,
+        external_id: str | None = None,
+        description: str | None = None,
+    ) -> dict[str, Any]:
+        """Changes a server's name, owner, external ID or description. The panel resets every field that is
+        not sent, so the omitted ones are filled from the current server.
+
+        Args:
+            server_id(int): Panel server ID.
+            name(str): New name.
+            user_id(int): ID of the new owner.
+            external_id(str): New external ID (``''`` clears it).
+            description(str): New description.
+
+        Returns:
+            The updated ``server`` envelope.
+
+        Example:
+            >>> api.servers.update_server_details(53, name='Lobby')  # doctest: +SKIP
+        """
+        if name is None and user_id is None and external_id is None and description is None:
+            raise InvalidArgumentError("give at least one of name, user_id, external_id, description")
+        path = build_path(_SERVER, server=server_id)
+        current: dict[str, Any] = (await self._get(path))["attributes"]
+        body = {
+            "name": current.get("name") if name is None else name,
+            "user": current.get("user") if user_id is None else user_id,
+            "external_id": current.get("external_id") if external_id is None else external_id or None,
+            "description": current.get("description") if description is None else description,
+        }
+        result: dict[str, Any] = await self._patch(path + "/details", body)
+        return result
+
+    async def update_server_build(
+        self,
+        server_id: int | str,
+        allocation_id: int | None = None,
+        memory_limit: int | None = None,
+        swap_limit: int | None = None,
+        disk_limit: int | None = None,
+        cpu_limit: int | None = None,
+        io_limit: int | None = None,
+        threads: str | None = None,
+        database_limit: int | None = None,
+        allocation_limit: int | None = None,
+        backup_limit: int | None = None,
+        add_allocations: Iterable[int] | None = None,
+        remove_allocations: Iterable[int] | None = None,
+        oom_disabled: bool | None = None,
+    ) -> dict[str, Any]:
+        """Changes a server's resources, feature limits and allocations. The panel requires the primary
+        allocation, every limit and every feature limit, so the omitted ones are filled from the current
+        server.
+
+        Args:
+            server_id(int): Panel server ID.
+            allocation_id(int): ID of the new primary allocation.
+            memory_limit(int): Memory in MiB (0 = unlimited).
+            swap_limit(int): Swap in MiB (0 = none, -1 = unlimited).
+            disk_limit(int): Disk in MiB (0 = unlimited).
+            cpu_limit(int): CPU in percent of one core (0 = unlimited).
+            io_limit(int): Block IO weight, 10-1000.
+            threads(str): CPU pinning, e.g. ``'0-1,3'`` (``''`` clears it).
+            database_limit(int): Databases the server may have.
+            allocation_limit(int): Allocations the server may have.
+            backup_limit(int): Backups the server may have.
+            add_allocations(list): IDs of free allocations to add.
+            remove_allocations(list): IDs of allocations to take away.
+            oom_disabled(bool): Disable the OOM killer.
+
+        Returns:
+            The updated ``server`` envelope.
+
+        Example:
+            >>> api.servers.update_server_build(53, memory_limit=8192, backup_limit=5)  # doctest: +SKIP
+        """
+        add = _int_list("add_allocations", add_allocations)
+        remove = _int_list("remove_allocations", remove_allocations)
+        path = build_path(_SERVER, server=server_id)
+        current: dict[str, Any] = (await self._get(path))["attributes"]
+        limits: dict[str, Any] = current.get("limits") or {}
+        features: dict[str, Any] = current.get("feature_limits") or {}
+
+        def pick(value: Any, fallback: Any) -> Any:
+            return fallback if value is None else value
+
+        body: dict[str, Any] = {
+            "allocation": pick(allocation_id, current.get("allocation")),
+            "oom_disabled": bool(pick(oom_disabled, limits.get("oom_disabled", True))),
+            "limits": {
+                "memory": pick(memory_limit, limits.get("memory")),
+                "swap": pick(swap_limit, limits.get("swap")),
+                "disk": pick(disk_limit, limits.get("disk")),
+                "io": pick(io_limit, limits.get("io")),
+                "cpu": pick(cpu_limit, limits.get("cpu")),
+                "threads": pick(threads, limits.get("threads")) or None,
+            },
+            "feature_limits": {
+                "databases": pick(database_limit, features.get("databases")),
+                "allocations": pick(allocation_limit, features.get("allocations")),
+                "backups": pick(backup_limit, features.get("backups")),
+            },
+        }
+        if add:
+            body["add_allocations"] = add
+        if remove:
+            body["remove_allocations"] = remove
+        result: dict[str, Any] = await self._patch(path + "/build", body)
+        return result
+
+    async def update_server_startup(
+        self,
+        server_id: int | str,
+        egg_id: int | None = None,
+        startup_cmd: str | None = None,
+        environment: Mapping[str, Any] | None = None,
+        docker_image: str | None = None,
+        skip_scripts: bool = False,
+    ) -> dict[str, Any]:
+        """Changes a server's egg, startup command, variables or docker image. The panel requires all of
+        them, so the omitted ones are filled from the current server; ``environment`` is merged over the
+        server's current variable values.
+
+        Args:
+            server_id(int): Panel server ID.
+            egg_id(int): New egg. When it has variables the old one lacks, set them in ``environment``.
+            startup_cmd(str): New startup command.
+            environment(dict): Variable values to change, e.g. ``{'SERVER_JARFILE': 'paper.jar'}``.
+            docker_image(str): New docker image.
+            skip_scripts(bool): Skip the egg's install script on the next reinstall.
+
+        Returns:
+            The updated ``server`` envelope.
+
+        Raises:
+            ValidationError: a variable fails the egg's rules (``source_field`` ``environment.<NAME>``).
+
+        Example:
+            >>> api.servers.update_server_startup(53, environment={'MINECRAFT_VERSION': '1.20.4'})  # doctest: +SKIP
+        """
+        path = build_path(_SERVER, server=server_id)
+        current: dict[str, Any] = (await self._get(path, build_query(["variables"])))["attributes"]
+        container: dict[str, Any] = current.get("container") or {}
+        env = _variable_values((current.get("relationships") or {}).get("variables"), server=True)
+        env.update(environment or {})
+        body = {
+            "startup": container.get("startup_command") if startup_cmd is None else startup_cmd,
+            "environment": env,
+            "egg": current.get("egg") if egg_id is None else egg_id,
+            "image": container.get("image") if docker_image is None else docker_image,
+            "skip_scripts": bool(skip_scripts),
+        }
+        result: dict[str, Any] = await self._patch(path + "/startup", body)
+        return result
+
+    async def suspend_server(self, server_id: int | str) -> None:
+        """Suspends a server (it is stopped and its users are locked out).
+
+        Args:
+            server_id(int): Panel server ID.
+
+        Example:
+            >>> api.servers.suspend_server(53)  # doctest: +SKIP
+        """
+        await self._post(build_path(_SERVER + "/suspend", server=server_id))
+
+    async def unsuspend_server(self, server_id: int | str) -> None:
+        """Lifts a server's suspension.
+
+        Args:
+            server_id(int): Panel server ID.
+
+        Example:
+            >>> api.servers.unsuspend_server(53)  # doctest: +SKIP
+        """
+        await self._post(build_path(_SERVER + "/unsuspend", server=server_id))
+
+    async def reinstall_server(self, server_id: int | str) -> None:
+        """Runs the egg's install script on the server again.
+
+        Args:
+            server_id(int): Panel server ID.
+
+        Example:
+            >>> api.servers.reinstall_server(53)  # doctest: +SKIP
+        """
+        await self._post(build_path(_SERVER + "/reinstall", server=server_id))
+
+    async def delete_server(self, server_id: int | str, force: bool = False) -> None:
+        """Deletes a server from the panel and its node.
+
+        Args:
+            server_id(int): Panel server ID.
+            force(bool): Delete it from the panel even if the node reports an error.
+
+        Example:
+            >>> api.servers.delete_server(53)  # doctest: +SKIP
+        """
+        path = build_path(_SERVER, server=server_id)
+        await self._delete(path + "/force" if force else path)
+
+    async def list_server_databases(
+        self, server_id: int | str, includes: Includes = None, params: Params = None
+    ) -> AsyncPaginatedResponse:
+        """Lists a server's databases (the panel sends them all on one page).
+
+        Args:
+            server_id(int): Panel server ID.
+            includes(list|tuple): Relationships to add: ``password``, ``host``.
+            params(dict): Extra query parameters.
+
+        Example:
+            >>> api.servers.list_server_databases(53, includes=['host']).collect()  # doctest: +SKIP
+        """
+        path = build_path(_DATABASES, server=server_id)
+        return await self._paginate(path, build_query(includes, params))
+
+    async def get_server_database_info(
+        self,
+        server_id: int | str,
+        database_id: int | str,
+        includes: Includes = None,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Gets one of a server's databases.
+
+        Args:
+            server_id(int): Panel server ID.
+            database_id(int): Database ID.
+            includes(list|tuple): Relationships to add: ``password``, ``host``.
+            params(dict): Extra query parameters.
+
+        Returns:
+            ``{'object': 'server_database', 'attributes': {'id': 1, 'server': 53, 'host': 1, 'database':
+            's53_main', 'username': ..., 'remote': '%', ...}}``
+
+        Example:
+            >>> api.servers.get_server_database_info(53, 1, includes=['password'])  # doctest: +SKIP
+        """
+        path = build_path(_DATABASE, server=server_id, database=database_id)
+        result: dict[str, Any] = await self._get(path, build_query(includes, params))
+        return result
+
+    async def create_server_database(
+        self, server_id: int | str, database: str, remote: str, host: int
+    ) -> dict[str, Any]:
+        """Creates a database for a server on a database host.
+
+        Args:
+            server_id(int): Panel server ID.
+            database(str): Name, 1-48 letters, digits, ``-`` or ``_`` (stored as ``s<server>_<name>``).
+            remote(str): Hosts allowed to connect, e.g. ``'%'`` for any or ``'10.0.0.%'``.
+            host(int): ID of the database host.
+
+        Returns:
+            The new ``server_database`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.servers.create_server_database(53, 'main', '%', 1)  # doctest: +SKIP
+        """
+        body = {"database": database, "remote": remote, "host": host}
+        result: dict[str, Any] = await self._post(build_path(_DATABASES, server=server_id), body)
+        return result
+
+    async def reset_server_database_password(self, server_id: int | str, database_id: int | str) -> None:
+        """Gives a server's database a new random password.
+
+        Args:
+            server_id(int): Panel server ID.
+            database_id(int): Database ID.
+
+        Example:
+            >>> api.servers.reset_server_database_password(53, 1)  # doctest: +SKIP
+        """
+        path = build_path(_DATABASE + "/reset-password", server=server_id, database=database_id)
+        await self._post(path)
+
+    async def delete_server_database(self, server_id: int | str, database_id: int | str) -> None:
+        """Deletes one of a server's databases.
+
+        Args:
+            server_id(int): Panel server ID.
+            database_id(int): Database ID.
+
+        Example:
+            >>> api.servers.delete_server_database(53, 1)  # doctest: +SKIP
+        """
+        await self._delete(build_path(_DATABASE, server=server_id, database=database_id))
