@@ -9,7 +9,10 @@ import time
 class WindowLimiter:
     """A fixed-window limiter mirroring the panel's: ``limit`` requests per ``period`` seconds.
 
-    The window opens at the first request, as the panel's does. What the panel reports corrects it:
+    The window opens at the first request, as the panel's does, and lasts a little longer than the panel's
+    (5% plus 50 ms): the panel starts its window when the request *arrives*, so a client window of exactly
+    the same length would reopen early and draw a 429 whose ``Retry-After`` (whole seconds) costs more than
+    the margin. What the panel reports corrects it:
     ``X-RateLimit-Remaining`` lowers what is left (other clients of the same user draw from the same
     bucket), ``X-RateLimit-Limit`` lowers the limit, and a 429's ``Retry-After`` closes the window until
     then.
@@ -22,6 +25,7 @@ class WindowLimiter:
     def __init__(self, limit: int | None, period: float) -> None:
         self.limit = limit
         self.period = period
+        self.margin = period * 0.05 + 0.05
         self._window_end = 0.0
         self._used = 0
         self._blocked_until = 0.0
@@ -36,7 +40,7 @@ class WindowLimiter:
                 await asyncio.sleep(self._blocked_until - now)
                 continue
             if now >= self._window_end:
-                self._window_end = now + self.period
+                self._window_end = now + self.period + self.margin
                 self._used = 0
             if self._used < self.limit:
                 self._used += 1
