@@ -1,0 +1,264 @@
+"""Client API: the key owner's account (``/api/client/account``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...exceptions import InvalidArgumentError, JexactylApiError
+from ...responses import AsyncPaginatedResponse
+from ..base import Includes, Namespace, Params, build_path, build_query
+
+_ACCOUNT = "/api/client/account"
+
+
+def _text(name: str, value: object) -> str:
+    """Returns ``value`` if it is a non-blank string, else raises :class:`InvalidArgumentError`."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{name} must be a non-empty string")
+    return value
+
+
+class Account(Namespace):
+    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity."""
+
+    async def get_account(self) -> dict[str, Any]:
+        """Gets the account's details.
+
+        Returns:
+            ``{'object': 'user', 'attributes': {'id': 1, 'admin': False, 'username': ..., 'email': ...,
+            'first_name': ..., 'last_name': ..., 'language': 'en'}}``
+
+        Example:
+            >>> api.client.account.get_account()['attributes']['username']  # doctest: +SKIP
+            'steve'
+        """
+        result: dict[str, Any] = await self._get(_ACCOUNT)
+        return result
+
+    async def get_2fa_setup_code(self) -> dict[str, Any]:
+        """Gets a new TOTP secret to set up two-factor authentication with.
+
+        Returns:
+            ``{'data': {'image_url_data': 'otpauth://totp/...', 'secret': '<base32>'}}``
+
+        Raises:
+            BadRequestError: two-factor authentication is already enabled.
+
+        Example:
+            >>> api.client.account.get_2fa_setup_code()['data']['secret']  # doctest: +SKIP
+        """
+        result: dict[str, Any] = await self._get(_ACCOUNT + "/two-factor")
+        return result
+
+    async def enable_2fa(self, code: str | int, password: str) -> dict[str, Any]:
+        """Enables two-factor authentication with a code from the authenticator app.
+
+        Args:
+            code(str): The current 6-digit TOTP code (from the secret of :meth:`get_2fa_setup_code`).
+            password(str): The account's current password.
+
+        Returns:
+            ``{'object': 'recovery_tokens', 'attributes': {'tokens': [... 10 recovery codes ...]}}``
+
+        Raises:
+            InvalidArgumentError: ``code`` is not 6 characters, or ``password`` is empty.
+            BadRequestError: wrong password or code (``TwoFactorAuthenticationTokenInvalid``).
+
+        Example:
+            >>> api.client.account.enable_2fa('123456', 'hunter22')['attributes']['tokens']  # doctest: +SKIP
+        """
+        if isinstance(code, bool) or not isinstance(code, (str, int)):
+            raise InvalidArgumentError("code must be the 6-digit code as a string")
+        code = str(code).strip()
+        if len(code) != 6:
+            raise InvalidArgumentError(f"code must be 6 characters long; got {len(code)}")
+        body = {"code": code, "password": _text("password", password)}
+        result: dict[str, Any] = await self._post(_ACCOUNT + "/two-factor", body)
+        return result
+
+    async def disable_2fa(self, password: str) -> None:
+        """Disables two-factor authentication; the panel checks the account's password.
+
+        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and, when that
+        route does not exist (404/405), ``DELETE /account/two-factor`` with the password in the body
+        (older Pterodactyl and Jexactyl v3 releases).
+
+        Args:
+            password(str): The account's current password.
+
+        Raises:
+            BadRequestError: the password is wrong (``The password provided was not valid.``).
+
+        Example:
+            >>> api.client.account.disable_2fa('hunter22')  # doctest: +SKIP
+        """
+        body = {"password": _text("password", password)}
+        try:
+            await self._post(_ACCOUNT + "/two-factor/disable", body)
+        except JexactylApiError as exc:
+            if exc.status not in (404, 405):
+                raise
+            await self._delete(_ACCOUNT + "/two-factor", body)
+
+    async def update_email(self, email: str, password: str) -> None:
+        """Changes the account's e-mail address (the panel checks the current password first).
+
+        Args:
+            email(str): The new e-mail address (must not be used by another account).
+            password(str): The account's current password.
+
+        Raises:
+            BadRequestError: the password is wrong (``InvalidPasswordProvidedException``).
+            ValidationError: the address is invalid or taken.
+
+        Example:
+            >>> api.client.account.update_email('steve@example.com', 'hunter22')  # doctest: +SKIP
+        """
+        body = {"email": _text("email", email), "password": _text("password", password)}
+        await self._put(_ACCOUNT + "/email", body)
+
+    async def update_password(self, current_password: str, new_password: str, new_password_confirm: str) -> None:
+        """Changes the account's password (at least 8 characters). Other sessions are logged out.
+
+        Args:
+            current_password(str): The account's current password.
+            new_password(str): The new password.
+            new_password_confirm(str): The new password again; must match ``new_password``.
+
+        Raises:
+            InvalidArgumentError: the confirmation does not match (checked before any request).
+            BadRequestError: the current password is wrong.
+            ValidationError: the new password is too short.
+
+        Example:
+            >>> api.client.account.update_password('hunter22', 'correct horse', 'correct horse')  # doctest: +SKIP
+        """
+        _text("current_password", current_password)
+        _text("new_password", new_password)
+        if new_password_confirm != new_password:
+            raise InvalidArgumentError("new_password_confirm does not match new_password")
+        body = {
+            "current_password": current_password,
+            "password": new_password,
+            "password_confirmation": new_password_confirm,
+        }
+        await self._put(_ACCOUNT + "/password", body)
+
+    async def api_key_list(self) -> dict[str, Any]:
+        """Lists the account's client API keys (the secrets are never shown again).
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'api_key', 'attributes': {'identifier': ...,
+            'description': ..., 'allowed_ips': [...], 'last_used_at': ..., 'created_at': ...}}]}``
+
+        Example:
+            >>> api.client.account.api_key_list()['data']  # doctest: +SKIP
+        """
+        result: dict[str, Any] = await self._get(_ACCOUNT + "/api-keys")
+        return result
+
+    async def api_key_create(self, description: str, allowed_ips: Iterable[str] | str | None = None) -> dict[str, Any]:
+        """Creates a client API key (at most 25 per account).
+
+        Args:
+            description(str): What the key is for (required by the panel, at most 500 characters).
+            allowed_ips(list): IPs or CIDR ranges the key may be used from (at most 50); empty or ``None``
+                allows any address.
+
+        Returns:
+            The ``api_key`` object with ``meta.secret_token``: the 32-character secret. The bearer token is
+            ``attributes.identifier + meta.secret_token``; it is shown only once.
+
+        Raises:
+            InvalidArgumentError: ``description`` is missing or blank.
+            BadRequestError: the account already has 25 keys.
+
+        Example:
+            >>> key = api.client.account.api_key_create('backup script', ['10.0.0.0/8'])  # doctest: +SKIP
+            >>> token = key['attributes']['identifier'] + key['meta']['secret_token']  # doctest: +SKIP
+        """
+        description = _text("description", description)
+        if allowed_ips is None:
+            ips: list[str] = []
+        elif isinstance(allowed_ips, str):
+            ips = [allowed_ips]
+        else:
+            ips = list(allowed_ips)
+        if not all(isinstance(ip, str) and ip.strip() for ip in ips):
+            raise InvalidArgumentError("allowed_ips must be a list of IP addresses or CIDR ranges (strings)")
+        body = {"description": description, "allowed_ips": ips}
+        result: dict[str, Any] = await self._post(_ACCOUNT + "/api-keys", body)
+        return result
+
+    async def api_key_delete(self, identifier: str) -> None:
+        """Deletes (revokes) one of the account's API keys.
+
+        Args:
+            identifier(str): The key's 16-character identifier (``ptlc_...``), as listed by
+                :meth:`api_key_list`.
+
+        Raises:
+            NotFoundError: no such key on this account.
+
+        Example:
+            >>> api.client.account.api_key_delete('ptlc_AbCdEfGhIjK')  # doctest: +SKIP
+        """
+        await self._delete(build_path(_ACCOUNT + "/api-keys/{identifier}", identifier=identifier))
+
+    async def list_activity(self, includes: Includes = None, params: Params = None) -> AsyncPaginatedResponse:
+        """Lists the account's activity log, newest first (paginated; 25 per page on Pterodactyl, 5 on
+        Jexactyl v3; 100 at most).
+
+        Args:
+            includes(list|tuple): ``actor``.
+            params(dict): e.g. ``{'filter[event]': 'auth:', 'sort': '-timestamp', 'per_page': 50}``.
+
+        Example:
+            >>> api.client.account.list_activity(params={'per_page': 100}).collect()  # doctest: +SKIP
+        """
+        return await self._paginate(_ACCOUNT + "/activity", build_query(includes, params))
+
+    async def list_ssh_keys(self) -> dict[str, Any]:
+        """Lists the SSH public keys the account can use for SFTP.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'ssh_key', 'attributes': {'name': ...,
+            'fingerprint': 'SHA256:...', 'public_key': ..., 'created_at': ...}}]}``
+
+        Example:
+            >>> api.client.account.list_ssh_keys()['data']  # doctest: +SKIP
+        """
+        result: dict[str, Any] = await self._get(_ACCOUNT + "/ssh-keys")
+        return result
+
+    async def create_ssh_key(self, name: str, public_key: str) -> dict[str, Any]:
+        """Adds an SSH public key to the account (RSA of at least 2048 bits, ECDSA or Ed25519; not DSA).
+
+        Args:
+            name(str): A label for the key.
+            public_key(str): The public key, e.g. the contents of ``~/.ssh/id_ed25519.pub``.
+
+        Returns:
+            The ``ssh_key`` object, with its ``fingerprint``.
+
+        Raises:
+            ValidationError: the key is invalid, too weak, or already on the account.
+
+        Example:
+            >>> api.client.account.create_ssh_key('laptop', open('id_ed25519.pub').read())  # doctest: +SKIP
+        """
+        body = {"name": _text("name", name), "public_key": _text("public_key", public_key)}
+        result: dict[str, Any] = await self._post(_ACCOUNT + "/ssh-keys", body)
+        return result
+
+    async def delete_ssh_key(self, fingerprint: str) -> None:
+        """Removes an SSH key from the account. The panel answers 204 even when no key matched.
+
+        Args:
+            fingerprint(str): The key's SHA256 fingerprint as listed (``SHA256:...``).
+
+        Example:
+            >>> api.client.account.delete_ssh_key('SHA256:AbC...')  # doctest: +SKIP
+        """
+        await self._post(_ACCOUNT + "/ssh-keys/remove", {"fingerprint": _text("fingerprint", fingerprint)})
