@@ -1,0 +1,40 @@
+"""The modal that takes a client API key: the key is never a slash-command option, so it cannot be
+posted publicly by a command that fails to resolve."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from ..embeds import escape
+from ..errors import report_error
+from ..linking import link_account
+
+if TYPE_CHECKING:
+    from ..app import JexactylBot
+
+
+class LinkModal(discord.ui.Modal, title="Link your panel account"):
+    """One field: the client API key. On submit the key is checked live and stored encrypted."""
+
+    key: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Client API key",
+        placeholder="ptlc_… from Account → API Credentials",
+        min_length=16,
+        max_length=100,
+        style=discord.TextStyle.short,
+    )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot: JexactylBot = interaction.client
+        link = await link_account(bot, interaction.user.id, str(self.key.value))
+        admin = " You are a panel administrator." if link.is_panel_admin else ""
+        await interaction.followup.send(
+            f"Linked to panel account **{escape(link.panel_username)}**.{admin} Try `/server list`.",
+            ephemeral=True,
+        )
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error)

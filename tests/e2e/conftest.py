@@ -1,0 +1,146 @@
+"""End-to-end fixtures: FakePanel + FakeDiscord + the real bot started through its entry point.
+
+Each e2e test module gets its own panel, fake Discord and bot (module scope, module event loop). A module
+may set ``BOT_ENV = {...}`` to add or override environment variables (``ADMIN_ROLE_IDS`` ...). Test modules
+must declare ``pytestmark = pytest.mark.asyncio(loop_scope="module")``.
+
+Fixtures:
+    panel: the started :class:`FakePanel` (fast power and backup transitions).
+    discord: the started :class:`FakeDiscord`.
+    bot: the running :class:`JexactylBot` (``bot.poll_interval`` is small).
+    users: ``users()`` returns a new distinct Discord :class:`FakeUser`.
+    link: ``await link(user, key)`` links through the real ``/account link`` modal; returns the record.
+    log_records: every log record the bot process emitted (for secret-leak assertions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from cryptography.fernet import Fernet
+
+from bot.__main__ import run_bot
+from bot.config import load_config
+from bot.discord_endpoints import reset_discord_endpoints
+from bot.logs import RedactingFilter
+from bot.testing import FakeDiscord, FakeUser, InteractionRecord
+from pyjexactyl.testing import FakePanel
+
+GUILD_ID = 910000000000000001
+ADMIN_PERMISSIONS = 8  # Discord's ADMINISTRATOR bit
+
+_user_ids = itertools.count(700000000000000001)
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[str] = []
+        self.addFilter(RedactingFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(self.format(record))
+
+
+@pytest.fixture(scope="module")
+def log_records() -> Iterator[list[str]]:
+    handler = _Capture()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler.records
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def panel() -> AsyncIterator[FakePanel]:
+    async with FakePanel(power_delay=0.05, backup_duration=0.05) as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def discord() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(guild_ids=(GUILD_ID,)) as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(
+    panel: FakePanel,
+    discord: FakeDiscord,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    log_records: list[str],
+) -> AsyncIterator[Any]:
+    data_dir: Path = tmp_path_factory.mktemp("bot-data")
+    env = {
+        "DISCORD_TOKEN": discord.token,
+        "PANEL_URL": panel.url,
+        "DATA_DIR": str(data_dir),
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "GUILD_IDS": str(GUILD_ID),
+        "DISCORD_API_BASE": discord.api_base,
+        "DISCORD_GATEWAY_URL": discord.gateway_url,
+        "LOG_LEVEL": "DEBUG",
+        **getattr(request.module, "BOT_ENV", {}),
+    }
+    config = load_config(env, dotenv_path=None)
+    started: list[Any] = []
+    task = asyncio.create_task(run_bot(config, on_start=started.append))
+    ready = asyncio.create_task(discord.wait_ready(15))
+    done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        ready.cancel()
+        task.result()
+        raise RuntimeError("the bot stopped before it was ready")
+    await ready
+    await discord.wait_synced(guild_id=GUILD_ID, timeout=10)
+    instance = started[0]
+    instance.poll_interval = 0.05
+    instance.power_wait = 3.0
+    instance.backup_wait = 5.0
+    try:
+        yield instance
+    finally:
+        await instance.close()
+        await asyncio.wait_for(task, 10)
+        reset_discord_endpoints()
+
+
+@pytest.fixture
+def users() -> Callable[..., FakeUser]:
+    def make(name: str = "player") -> FakeUser:
+        user_id = next(_user_ids)
+        return FakeUser(id=user_id, username=f"{name}{user_id % 10000}")
+
+    return make
+
+
+def modal_field_ids(record: InteractionRecord) -> tuple[str, list[str]]:
+    """The modal's custom_id and its text inputs' custom_ids, from the bot's modal response."""
+    modal = record.modal
+    assert modal is not None, "the bot did not answer with a modal"
+    fields = [c["custom_id"] for row in modal["components"] for c in row["components"]]
+    return modal["custom_id"], fields
+
+
+@pytest.fixture
+def link(discord: FakeDiscord, bot: Any) -> Callable[[FakeUser, str], Awaitable[InteractionRecord]]:
+    async def do_link(user: FakeUser, key: str) -> InteractionRecord:
+        opened = await discord.slash(user, "account link", guild_id=GUILD_ID)
+        await opened.wait_callback()
+        modal_id, fields = modal_field_ids(opened)
+        submitted = await discord.submit_modal(user, modal_id, {fields[0]: key}, origin=opened)
+        await submitted.wait_final(10)
+        return submitted
+
+    return do_link
