@@ -76,9 +76,12 @@ def bench_collect(repeat: int) -> None:
 
         pdc_time, pdc_items = timed(pydactyl_correct, repeat)
         unique = len({i["attributes"]["port"] for i in ours_items})
-        print("1. collect() of 151 allocations, per_page=10, 20 ms latency (median of %d)" % repeat)
+        print(f"1. collect() of 151 allocations, per_page=10, 20 ms latency (median of {repeat})")
         print(f"   pyjexactyl sync            {ours_time * 1000:7.1f} ms  items={len(ours_items)} unique={unique}")
-        print(f"   py-dactyl sync collect()   {pd_time * 1000:7.1f} ms  items={len(pd_items)}  (per_page lost on page 2+)")
+        print(
+            f"   py-dactyl sync collect()   {pd_time * 1000:7.1f} ms  items={len(pd_items)}"
+            "  (per_page lost on page 2+)"
+        )
         print(f"   py-dactyl sync, correct    {pdc_time * 1000:7.1f} ms  items={len(pdc_items)}")
         print(f"   speed-up vs correct py-dactyl: {pdc_time / ours_time:.1f}x (target >= 4x)")
     finally:
@@ -107,7 +110,7 @@ async def bench_concurrent_utilization(repeat: int) -> None:
                 )
 
             pd_time, pd_res = await atimed(run_theirs, repeat)
-    print("2. 300 concurrent get_server_utilization, 20 ms latency (median of %d)" % repeat)
+    print(f"2. 300 concurrent get_server_utilization, 20 ms latency (median of {repeat})")
     print(f"   pyjexactyl async  {ours_time * 1000:7.1f} ms  ok={len(ours_res)}")
     print(f"   py-dactyl async   {pd_time * 1000:7.1f} ms  ok={len(pd_res)}")
     print(f"   ratio: {ours_time / pd_time:.2f}x py-dactyl (target <= 1.25x)")

@@ -136,7 +136,8 @@ def log_interaction(interaction: discord.Interaction[Any], outcome: str) -> None
     if interaction.command is not None:
         name = interaction.command.qualified_name
     else:
-        name = str((interaction.data or {}).get("custom_id", "?"))
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = str(data.get("custom_id", "?"))
     interactions_log.info(
         "interaction user=%s command=%s outcome=%s ms=%.0f", interaction.user.id, name, outcome, elapsed
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from .errors import NotLinkedError
 from .storage import LinkedAccount, Storage
 
 log = logging.getLogger("bot.clients")
+
+TOUCH_INTERVAL = 60.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,16 @@ class PanelClients:
         self.panel_url = panel_url
         self._storage = storage
         self._vault = vault
-        self._options = {"timeout": 20.0, "retries": 2, "backoff_factor": 0.5, **(client_options or {})}
+        # A 429 that asks for more than a few seconds is shown to the user ("try again in N s") rather
+        # than leaving the interaction on "thinking" while the library waits it out.
+        self._options = {
+            "timeout": 20.0,
+            "retries": 2,
+            "backoff_factor": 0.5,
+            "max_retry_wait": 5.0,
+            **(client_options or {}),
+        }
+        self._touched: dict[int, float] = {}
         self._cache: dict[int, tuple[bytes, AsyncJexactyl]] = {}
         self._application_key = application_key
         self._application: AsyncJexactyl | None = None
@@ -71,6 +83,7 @@ class PanelClients:
         if account is None:
             await self.forget(discord_user_id)
             raise NotLinkedError()
+        await self._touch(discord_user_id)
         cached = self._cache.get(discord_user_id)
         if cached is not None and cached[0] == account.encrypted_key:
             return UserPanel(account, cached[1])
@@ -84,6 +97,13 @@ class PanelClients:
                 self._cache[discord_user_id] = (account.encrypted_key, client)
                 cached = self._cache[discord_user_id]
         return UserPanel(account, cached[1])
+
+    async def _touch(self, discord_user_id: int) -> None:
+        """Records the link's last use, at most once a minute per user."""
+        now = time.monotonic()
+        if now - self._touched.get(discord_user_id, -TOUCH_INTERVAL) >= TOUCH_INTERVAL:
+            self._touched[discord_user_id] = now
+            await self._storage.touch_last_used(discord_user_id)
 
     async def admin_api(self, user_panel: UserPanel) -> AsyncJexactyl:
         """The client admin commands use: ``PANEL_APPLICATION_KEY`` if set, else the admin's own key."""

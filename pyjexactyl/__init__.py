@@ -13,7 +13,7 @@ Example::
     api.client.servers.send_power_action(srv_id, "start")
 """
 
-import logging
+import logging as _logging
 
 from ._client import AsyncJexactyl
 from ._config import ClientConfig, __version__
@@ -37,7 +37,7 @@ from .exceptions import (
 )
 from .responses import AsyncPaginatedResponse, PaginatedResponse
 
-logging.getLogger("pyjexactyl").addHandler(logging.NullHandler())
+_logging.getLogger("pyjexactyl").addHandler(_logging.NullHandler())
 
 __all__ = [
     "AsyncJexactyl",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -115,7 +115,10 @@ def test_html_and_empty_error_bodies() -> None:
 
 
 def test_offline_command_error() -> None:
-    body = b'{"errors":[{"code":"HttpException","status":"502","detail":"Server must be online in order to send commands."}]}'
+    body = (
+        b'{"errors":[{"code":"HttpException","status":"502",'
+        b'"detail":"Server must be online in order to send commands."}]}'
+    )
     assert isinstance(error_from_response(502, body, {}, method="POST", path="/c"), ServerOfflineError)
 
 
@@ -123,7 +126,7 @@ def test_retry_after_parsing() -> None:
     now = 1_000_000.0
     assert parse_retry_after({"Retry-After": "7"}, now=now) == 7.0
     assert parse_retry_after({"x-ratelimit-reset": str(now + 12)}, now=now) == 12.0
-    future = datetime.fromtimestamp(now, tz=timezone.utc) + timedelta(seconds=30)
+    future = datetime.fromtimestamp(now, tz=UTC) + timedelta(seconds=30)
     assert parse_retry_after({"Retry-After": format_datetime(future, usegmt=True)}, now=now) == pytest.approx(30)
     assert parse_retry_after({}, now=now) is None
     assert parse_retry_after({"Retry-After": "garbage"}, now=now) is None

@@ -58,5 +58,5 @@ def test_exported_members() -> None:
     assert sorted(pyjexactyl.__all__) == sorted(set(pyjexactyl.__all__))
     for name in pyjexactyl.__all__:
         assert hasattr(pyjexactyl, name), name
-    assert not [n for n in dir(pyjexactyl) if not n.startswith('_') and n not in pyjexactyl.__all__
+    assert not [n for n in dir(pyjexactyl) if n.isidentifier() and not n.startswith('_') and n not in pyjexactyl.__all__
                 and n not in {'exceptions', 'responses', 'testing', 'logging'}]
