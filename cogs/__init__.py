@@ -1,0 +1,1 @@
+"""The bot's slash-command cogs, loaded by :class:`bot.app.JexactylBot` as extensions."""

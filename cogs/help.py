@@ -1,0 +1,69 @@
+"""``/help``: what the bot can do and how to start, built from the live command tree so it never drifts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import make_embed
+
+if TYPE_CHECKING:
+    from bot.app import JexactylBot
+
+COMMAND_ORDER = ("account", "server", "backup", "admin", "help")
+"""Groups shown first, in this order; any other command follows."""
+
+
+def _lines(command: app_commands.Command[Any, ..., Any] | app_commands.Group) -> list[str]:
+    """One ``/name — description`` line per leaf command under ``command``."""
+    if isinstance(command, app_commands.Group):
+        return [line for child in command.commands for line in _lines(child)]
+    return [f"`/{command.qualified_name}` — {command.description}"]
+
+
+class Help(commands.Cog):
+    """The ``/help`` command."""
+
+    def __init__(self, bot: JexactylBot) -> None:
+        self.bot = bot
+
+    def _fields(self) -> list[tuple[str, str, bool]]:
+        commands_ = [
+            c for c in self.bot.tree.get_commands() if isinstance(c, app_commands.Command | app_commands.Group)
+        ]
+        commands_.sort(key=lambda c: (COMMAND_ORDER.index(c.name) if c.name in COMMAND_ORDER else 99, c.name))
+        fields: list[tuple[str, str, bool]] = []
+        for command in commands_:
+            if not isinstance(command, app_commands.Group):
+                continue
+            fields.append((f"/{command.name} · {command.description}", "\n".join(_lines(command)), False))
+        return fields
+
+    @app_commands.command(name="help")
+    async def help_show(self, interaction: discord.Interaction[Any]) -> None:
+        """What this bot can do and how to start."""
+        panel_url = self.bot.config.panel_url
+        start = (
+            f"1. On the panel, open **Account → API Credentials** ({panel_url}/account/api) and create a "
+            "**client** API key (not an application key).\n"
+            "2. Run `/account link` and paste the key into the private form. It is checked with the panel and "
+            "stored encrypted; nobody else sees it.\n"
+            "3. Try `/server list`, then `/server status` (the `server` option suggests your servers)."
+        )
+        embed = make_embed(
+            "Jexactyl panel bot",
+            "Drive your game panel from Discord: see your servers and their live usage, start, stop, restart "
+            "or kill them, send console commands, and manage backups. Every answer is visible only to you, "
+            "and every action uses your own panel key and permissions.",
+            fields=[("Getting started", start, False), *self._fields()],
+            footer="Run /account unlink at any time to make the bot forget your key.",
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: JexactylBot) -> None:
+    """Adds ``/help``."""
+    await bot.add_cog(Help(bot))

@@ -1,0 +1,74 @@
+"""``/help`` end to end: the real bot answers through the fake Discord, linked or not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.testing import FakeDiscord, FakeUser
+from pyjexactyl.testing import FakePanel
+
+from .conftest import GUILD_ID
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def embed_text(message: dict[str, Any]) -> str:
+    parts: list[str] = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def _no_violations(discord: FakeDiscord) -> Any:
+    yield
+    discord.assert_clean()
+
+
+async def test_help_describes_every_group_and_how_to_start(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser]
+) -> None:
+    user = users("newcomer")
+    ix = await discord.slash(user, "help", guild_id=GUILD_ID)
+    message = await ix.wait_final(5)
+
+    assert ix.response_type == 4  # answered at once: /help touches no panel
+    assert ix.ephemeral
+    assert ix.latency is not None and ix.latency < 3
+    text = embed_text(message)
+    assert "/account link" in text
+    assert f"{panel.url}/account/api" in text
+    assert "client" in text and "application key" in text
+    for command in (
+        "/account unlink",
+        "/account info",
+        "/server list",
+        "/server status",
+        "/server start",
+        "/server stop",
+        "/server restart",
+        "/server kill",
+        "/server command",
+    ):
+        assert command in text, command
+    # Every synced group appears with its subcommands, described from the live tree.
+    for group in discord.synced_commands(GUILD_ID):
+        if group.get("options") and group["options"][0].get("type") in (1, 2):
+            assert f"/{group['name']}" in text
+
+
+async def test_help_works_for_linked_users_too(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> None:
+    user = users()
+    account = panel.add_user(f"helped{user.id % 10000}")
+    await link(user, account.client_key)
+    ix = await discord.slash(user, "help", guild_id=GUILD_ID)
+    message = await ix.wait_final(5)
+    assert "/account link" in embed_text(message)
+    assert discord.find_in_payloads(account.client_key) == []
