@@ -1,0 +1,463 @@
+"""``/backup``: list, create (with live progress), download, delete and restore a server's backups.
+
+Every command re-resolves the submitted server through the caller's own key, and every submitted backup is
+re-validated against that server's backup list before it reaches a panel path. Panel errors (the 2-per-10-
+minutes throttle, the backup limit, locked backups, missing permissions) propagate to the tree's handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import clip, discord_time, escape, human_bytes, make_embed
+from bot.errors import UserFacingError
+from bot.servers import CHOICE_NAME_MAX, CHOICES_MAX, ServerRef, TTLCache
+from bot.ui.confirm import confirm
+from bot.ui.paginator import ListPageSource, Paginator
+
+if TYPE_CHECKING:
+    from bot.app import JexactylBot
+    from pyjexactyl import AsyncJexactyl
+
+log = logging.getLogger("cogs.backup")
+
+PER_PAGE = 10
+AUTOCOMPLETE_BUDGET = 2.5
+"""Seconds an autocomplete may spend before it answers with no choices (Discord allows 3)."""
+PROGRESS_EDIT_SECONDS = 5.0
+"""Fewest seconds between two progress edits of the same message."""
+
+COMPLETED = "✅"
+IN_PROGRESS = "⏳"
+FAILED = "❌"
+LOCKED = "🔒"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    """What the commands need to know of one backup."""
+
+    uuid: str
+    name: str
+    size: int
+    is_successful: bool
+    is_locked: bool
+    created_at: str | None
+    completed_at: str | None
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> BackupInfo:
+        attributes = item.get("attributes", item)
+        return cls(
+            uuid=str(attributes["uuid"]),
+            name=str(attributes.get("name") or attributes["uuid"]),
+            size=int(attributes.get("bytes") or 0),
+            is_successful=bool(attributes.get("is_successful")),
+            is_locked=bool(attributes.get("is_locked")),
+            created_at=attributes.get("created_at"),
+            completed_at=attributes.get("completed_at"),
+        )
+
+    @property
+    def in_progress(self) -> bool:
+        return self.completed_at is None
+
+    @property
+    def failed(self) -> bool:
+        return self.completed_at is not None and not self.is_successful
+
+    @property
+    def icon(self) -> str:
+        if self.in_progress:
+            return IN_PROGRESS
+        return COMPLETED if self.is_successful else FAILED
+
+    @property
+    def state(self) -> str:
+        if self.in_progress:
+            return "in progress"
+        return "completed" if self.is_successful else "failed"
+
+    @property
+    def size_text(self) -> str:
+        return human_bytes(self.size) if self.size and not self.in_progress else "—"
+
+
+def _short_date(value: str | None) -> str:
+    """``2024-05-01T10:20:30+00:00`` → ``2024-05-01 10:20`` (UTC, for autocomplete labels)."""
+    if not value:
+        return "?"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return clip(value, 20)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _elapsed(seconds: float) -> str:
+    """``75.2`` → ``1 min 15 s``."""
+    total = max(0, int(seconds))
+    minutes, secs = divmod(total, 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def choice_label(backup: BackupInfo) -> str:
+    """``name (size, date)`` within Discord's 100-character choice name limit."""
+    size = "in progress" if backup.in_progress else ("failed" if backup.failed else backup.size_text)
+    suffix = f" ({size}, {_short_date(backup.created_at)})"
+    return clip(backup.name, max(1, CHOICE_NAME_MAX - len(suffix))) + suffix
+
+
+class Backups(commands.Cog):
+    """A server's backups, through the caller's own key."""
+
+    backup = app_commands.Group(name="backup", description="Manage your servers' backups", guild_only=True)
+
+    def __init__(self, bot: JexactylBot) -> None:
+        self.bot = bot
+        self.choice_cache = TTLCache(ttl=15.0)
+        """Per-user backup lists for autocomplete (keyed by server), dropped on every write."""
+        self.progress_edit_seconds = PROGRESS_EDIT_SECONDS
+
+    # ----------------------------------------------------------------- domain helpers
+
+    async def _server(self, interaction: discord.Interaction[Any], value: str) -> tuple[AsyncJexactyl, ServerRef]:
+        panel = await self.bot.panels.for_user(interaction.user.id)
+        server = await self.bot.servers.resolve(interaction.user.id, panel.api, value)
+        return panel.api, server
+
+    async def _backups(self, api: AsyncJexactyl, server: ServerRef) -> list[BackupInfo]:
+        """Every backup of ``server``, newest first."""
+        response = await api.client.servers.backups.list_backups(server.identifier, params={"per_page": 50})
+        items = [BackupInfo.from_api(item) for item in await response.collect()]
+        # The panel lists oldest first; ties within the same second keep the panel's (creation) order.
+        order = sorted(range(len(items)), key=lambda i: (items[i].created_at or "", i), reverse=True)
+        return [items[i] for i in order]
+
+    async def _find(self, api: AsyncJexactyl, server: ServerRef, value: str) -> BackupInfo:
+        """The backup the user meant, looked up afresh in the server's list (by UUID, or a unique name).
+
+        Raises:
+            UserFacingError: no such backup on that server, or the name is ambiguous.
+        """
+        wanted = value.strip()
+        if not wanted:
+            raise UserFacingError("Pick a backup from the suggestions.")
+        backups = await self._backups(api, server)
+        for item in backups:
+            if item.uuid == wanted:
+                return item
+        named = [b for b in backups if b.name.casefold() == wanted.casefold()]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise UserFacingError(
+                f"Several backups of **{escape(server.name)}** are named “{escape(clip(wanted, 100))}”: "
+                "pick one from the suggestions."
+            )
+        raise UserFacingError(
+            f"No backup matching “{escape(clip(wanted, 100))}” on **{escape(server.name)}**. "
+            "Pick one from the suggestions (they follow the server you chose)."
+        )
+
+    @asynccontextmanager
+    async def _audited(
+        self, interaction: discord.Interaction[Any], action: str, target: str, detail: str | None = None
+    ) -> AsyncIterator[None]:
+        """Records ``action`` in the audit log with its outcome; errors are recorded and re-raised."""
+        try:
+            yield
+        except BaseException as exc:
+            await self.bot.storage.add_audit(
+                action,
+                discord_user_id=interaction.user.id,
+                target=target,
+                outcome=f"failed: {type(exc).__name__}",
+                detail=detail,
+            )
+            raise
+        await self.bot.storage.add_audit(
+            action, discord_user_id=interaction.user.id, target=target, outcome="ok", detail=detail
+        )
+
+    async def _cancelled(self, interaction: discord.Interaction[Any], action: str, target: str) -> None:
+        await self.bot.storage.add_audit(
+            action, discord_user_id=interaction.user.id, target=target, outcome="not confirmed"
+        )
+
+    # ----------------------------------------------------------------- commands
+
+    @backup.command(name="list")
+    @app_commands.describe(server="The server whose backups to show")
+    async def backup_list(self, interaction: discord.Interaction[Any], server: str) -> None:
+        """List a server's backups with their size, date and state."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        api, ref = await self._server(interaction, server)
+        backups = await self._backups(api, ref)
+        title = f"Backups of {escape(ref.name)}"
+
+        async def format_page(items: Sequence[BackupInfo], page: int, pages: int) -> discord.Embed:
+            if not items:
+                return make_embed(title, f"**{escape(ref.name)}** has no backups yet. Make one with `/backup create`.")
+            lines = []
+            for item in items:
+                lock = f" {LOCKED}" if item.is_locked else ""
+                lines.append(
+                    f"{item.icon}{lock} **{escape(clip(item.name, 120))}**\n"
+                    f"{item.size_text} · {item.state} · created {discord_time(item.created_at)}"
+                )
+            footer = f"{len(backups)} backup(s) · page {page + 1}/{pages} · {COMPLETED} completed  {IN_PROGRESS} in "
+            footer += f"progress  {FAILED} failed  {LOCKED} locked"
+            return make_embed(title, "\n\n".join(lines), footer=footer)
+
+        await Paginator(ListPageSource(backups, PER_PAGE, format_page), interaction.user.id).start(interaction)
+
+    @backup.command(name="create")
+    @app_commands.describe(
+        server="The server to back up",
+        name="A name for the backup (the panel picks one if empty)",
+        locked="Lock the backup so it cannot be deleted",
+    )
+    async def backup_create(
+        self,
+        interaction: discord.Interaction[Any],
+        server: str,
+        name: app_commands.Range[str, 1, 191] | None = None,
+        locked: bool = False,
+    ) -> None:
+        """Start a backup and follow it until it completes."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        started = time.monotonic()
+        api, ref = await self._server(interaction, server)
+        backups = api.client.servers.backups
+        detail = f"name={name!r} locked={locked}"
+        async with self._audited(interaction, "backup.create", f"server {ref.identifier}", detail):
+            created = BackupInfo.from_api(await backups.create_backup(ref.identifier, name=name, is_locked=locked))
+        self.choice_cache.invalidate(interaction.user.id)
+        log.info("user %s started backup %s on %s", interaction.user.id, created.uuid, ref.identifier)
+
+        def render(info: BackupInfo, note: str) -> discord.Embed:
+            lock = f" {LOCKED}" if info.is_locked else ""
+            colour = {
+                COMPLETED: discord.Colour.green(),
+                FAILED: discord.Colour.red(),
+            }.get(info.icon, discord.Colour.gold())
+            return make_embed(
+                f"{info.icon} Backup {info.state}",
+                f"**{escape(clip(info.name, 200))}**{lock} on **{escape(ref.name)}** (`{ref.identifier}`)\n{note}",
+                colour=colour,
+                footer=f"Backup {info.uuid}",
+            )
+
+        elapsed = _elapsed(time.monotonic() - started)
+        await interaction.edit_original_response(embed=render(created, f"Started; {elapsed} elapsed."))
+        await self._follow(interaction, api, ref, created, started, render)
+
+    async def _follow(
+        self,
+        interaction: discord.Interaction[Any],
+        api: AsyncJexactyl,
+        ref: ServerRef,
+        info: BackupInfo,
+        started: float,
+        render: Callable[[BackupInfo, str], discord.Embed],
+    ) -> None:
+        """Polls the backup and edits the answer with the elapsed time until it ends or ``backup_wait``."""
+        deadline = started + self.bot.backup_wait
+        last_edit = time.monotonic()
+        while info.in_progress:
+            await asyncio.sleep(self.bot.poll_interval)
+            info = BackupInfo.from_api(await api.client.servers.backups.get_backup_detail(ref.identifier, info.uuid))
+            now = time.monotonic()
+            elapsed = _elapsed(now - started)
+            if not info.in_progress:
+                break
+            if now >= deadline:
+                self.choice_cache.invalidate(interaction.user.id)
+                await interaction.edit_original_response(
+                    embed=render(
+                        info,
+                        f"Still running after {elapsed}; the panel finishes it on its own. Check `/backup list` later.",
+                    )
+                )
+                return
+            if now - last_edit >= max(self.bot.poll_interval, self.progress_edit_seconds):
+                await interaction.edit_original_response(embed=render(info, f"In progress; {elapsed} elapsed."))
+                last_edit = now
+        self.choice_cache.invalidate(interaction.user.id)
+        elapsed = _elapsed(time.monotonic() - started)
+        if info.is_successful:
+            note = f"Completed in {elapsed}: {info.size_text}. Download it with `/backup download`."
+        else:
+            note = f"Failed after {elapsed}. Check the server's disk space and the node, then try again."
+        await interaction.edit_original_response(embed=render(info, note))
+
+    @backup.command(name="download")
+    @app_commands.describe(server="The server the backup belongs to", backup="The backup to download")
+    async def backup_download(self, interaction: discord.Interaction[Any], server: str, backup: str) -> None:
+        """Get a private, short-lived download link for a backup."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        api, ref = await self._server(interaction, server)
+        info = await self._find(api, ref, backup)
+        if not info.is_successful:
+            raise UserFacingError(
+                f"The backup **{escape(info.name)}** is {info.state}: only completed backups can be downloaded."
+            )
+        signed = await api.client.servers.backups.get_backup_download(ref.identifier, info.uuid)
+        url = str(signed.get("attributes", signed)["url"])
+        embed = make_embed(
+            f"Download {escape(info.name)}",
+            f"[Download **{escape(clip(info.name, 200))}** ({info.size_text})]({url})\n"
+            "The link works for about 15 minutes and gives access to every file in the backup: do not share it.",
+            footer=f"{ref.name} · backup {info.uuid}",
+        )
+        view: discord.ui.View | None = None
+        if len(url) <= 512:
+            view = discord.ui.View()
+            view.add_item(discord.ui.Button(label="Download", style=discord.ButtonStyle.link, url=url))
+        if view is None:
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.followup.send(embed=embed, view=view, ephemeral=True)
+
+    @backup.command(name="delete")
+    @app_commands.describe(server="The server the backup belongs to", backup="The backup to delete")
+    async def backup_delete(self, interaction: discord.Interaction[Any], server: str, backup: str) -> None:
+        """Delete a backup (asks for confirmation)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        api, ref = await self._server(interaction, server)
+        info = await self._find(api, ref, backup)
+        target = f"server {ref.identifier} backup {info.uuid}"
+        lock = f" It is {LOCKED} locked: unlock it on the panel first." if info.is_locked else ""
+        question = (
+            f"Delete the backup **{escape(clip(info.name, 200))}** ({info.size_text}, created "
+            f"{discord_time(info.created_at)}) of **{escape(ref.name)}**? This cannot be undone.{lock}"
+        )
+        if not await confirm(interaction, question, "Delete backup"):
+            await self._cancelled(interaction, "backup.delete", target)
+            return
+        async with self._audited(interaction, "backup.delete", target, f"name={info.name!r}"):
+            await api.client.servers.backups.delete_backup(ref.identifier, info.uuid)
+        self.choice_cache.invalidate(interaction.user.id)
+        await interaction.followup.send(
+            f"Deleted the backup **{escape(clip(info.name, 200))}** of **{escape(ref.name)}**.", ephemeral=True
+        )
+
+    @backup.command(name="restore")
+    @app_commands.describe(
+        server="The server to restore onto",
+        backup="The backup to restore",
+        truncate="Delete EVERY file on the server before restoring",
+    )
+    async def backup_restore(
+        self, interaction: discord.Interaction[Any], server: str, backup: str, truncate: bool = False
+    ) -> None:
+        """Restore a backup onto its server (asks for confirmation)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        api, ref = await self._server(interaction, server)
+        info = await self._find(api, ref, backup)
+        if not info.is_successful:
+            raise UserFacingError(
+                f"The backup **{escape(info.name)}** is {info.state}: only completed backups can be restored."
+            )
+        target = f"server {ref.identifier} backup {info.uuid}"
+        if truncate:
+            warning = (
+                "⚠️ **truncate is on: every file on the server is deleted first**, then the backup is restored. "
+                "Files made after the backup are lost."
+            )
+        else:
+            warning = "Files in the backup overwrite the server's current copies; other files are kept."
+        question = (
+            f"Restore the backup **{escape(clip(info.name, 200))}** (created {discord_time(info.created_at)}) onto "
+            f"**{escape(ref.name)}**? The server is unavailable while it restores.\n{warning}"
+        )
+        if not await confirm(interaction, question, "Restore backup"):
+            await self._cancelled(interaction, "backup.restore", target)
+            return
+        async with self._audited(interaction, "backup.restore", target, f"name={info.name!r} truncate={truncate}"):
+            await api.client.servers.backups.restore_backup(ref.identifier, info.uuid, truncate=truncate)
+        self.bot.servers.cache.invalidate(interaction.user.id)
+        await interaction.followup.send(
+            f"Restoring **{escape(clip(info.name, 200))}** onto **{escape(ref.name)}**"
+            f"{' after deleting every file' if truncate else ''}. The panel finishes it in the background: "
+            "`/server status` shows when it is done.",
+            ephemeral=True,
+        )
+
+    # ----------------------------------------------------------------- autocomplete
+
+    @backup_list.autocomplete("server")
+    @backup_create.autocomplete("server")
+    @backup_download.autocomplete("server")
+    @backup_delete.autocomplete("server")
+    @backup_restore.autocomplete("server")
+    async def server_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def load() -> list[app_commands.Choice[str]]:
+            panel = await self.bot.panels.for_user(interaction.user.id)
+            return await self.bot.servers.choices(interaction.user.id, panel.api, current)
+
+        return await self._within_budget(interaction, load(), "server")
+
+    @backup_download.autocomplete("backup")
+    @backup_delete.autocomplete("backup")
+    @backup_restore.autocomplete("backup")
+    async def backup_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        server_value = getattr(interaction.namespace, "server", None)
+        if not server_value:
+            return []
+
+        async def load() -> list[app_commands.Choice[str]]:
+            api, ref = await self._server(interaction, str(server_value))
+
+            async def fetch() -> list[BackupInfo]:
+                return await self._backups(api, ref)
+
+            backups: list[BackupInfo] = await self.choice_cache.get(
+                (interaction.user.id, f"backups:{ref.identifier}"), fetch
+            )
+            needle = current.strip().casefold()
+            matches = [b for b in backups if not needle or needle in b.name.casefold() or b.uuid.startswith(needle)]
+            return [app_commands.Choice(name=choice_label(b), value=b.uuid) for b in matches[:CHOICES_MAX]]
+
+        return await self._within_budget(interaction, load(), "backup")
+
+    async def _within_budget(
+        self,
+        interaction: discord.Interaction[Any],
+        work: Coroutine[Any, Any, list[app_commands.Choice[str]]],
+        what: str,
+    ) -> list[app_commands.Choice[str]]:
+        """Runs an autocomplete lookup within the time budget; anything that fails or is late gives ``[]``
+        (an autocomplete cannot show an error message)."""
+        started = interaction.extras.get("started")
+        spent = time.perf_counter() - started if isinstance(started, float) else 0.0
+        try:
+            async with asyncio.timeout(max(0.1, AUTOCOMPLETE_BUDGET - spent)):
+                result: list[app_commands.Choice[str]] = await work
+                return result
+        except TimeoutError:
+            log.info("%s autocomplete for user %s ran out of time", what, interaction.user.id)
+        except Exception as exc:
+            log.info("%s autocomplete for user %s failed: %s", what, interaction.user.id, type(exc).__name__)
+        return []
+
+
+async def setup(bot: JexactylBot) -> None:
+    """Adds the ``/backup`` group."""
+    await bot.add_cog(Backups(bot))
