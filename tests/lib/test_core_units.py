@@ -162,3 +162,25 @@ def test_debug_sets_only_library_logger() -> None:
     assert logging.getLogger("pyjexactyl").getEffectiveLevel() == logging.DEBUG
     assert logging.getLogger().level == root_level
     assert logging.getLogger().handlers == root_handlers
+
+
+async def test_limiter_adapts_to_panel_headers() -> None:
+    import time
+
+    from pyjexactyl._throttle import WindowLimiter
+
+    limiter = WindowLimiter(100, 0.3)
+    await limiter.acquire()
+    limiter.observe(limit=100, remaining=0, retry_after=None)  # other clients used the bucket up
+    started = time.monotonic()
+    await limiter.acquire()
+    assert time.monotonic() - started >= 0.25, "remaining=0 from the panel was ignored"
+    limiter.observe(limit=3, remaining=None, retry_after=None)
+    assert limiter.limit == 3
+    limiter.observe(limit=None, remaining=None, retry_after=0.2)
+    started = time.monotonic()
+    await limiter.acquire()
+    assert time.monotonic() - started >= 0.18, "a 429's Retry-After did not pause the limiter"
+    unlimited = WindowLimiter(None, 1.0)
+    for _ in range(1000):
+        await unlimited.acquire()
