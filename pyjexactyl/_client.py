@@ -229,7 +229,7 @@ class AsyncJexactyl:
     ) -> RawResponse:
         limiter = self._limiters["application" if path.startswith("/api/application") else "client"]
         async with self._concurrency:
-            await limiter.acquire()
+            await limiter.acquire(self._config.max_retry_wait)
             started = time.perf_counter()
             raw = await self._transport.send(
                 method, path, query=query, json=json, data=data, content_type=content_type
@@ -239,10 +239,13 @@ class AsyncJexactyl:
             shown = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
             self._log.debug("%s %s %d %.1fms", method, shown, raw.status, elapsed)
         retry_after = parse_retry_after(raw.headers) if raw.status == 429 else None
+        remaining = _int_header(raw.headers, "X-RateLimit-Remaining")
+        # Only the API-wide limiter's 429 (remaining 0) closes the bucket; a route's own throttle (backup
+        # creation: 2 per 10 minutes per server) must not hold back every other request.
         limiter.observe(
             _int_header(raw.headers, "X-RateLimit-Limit"),
-            _int_header(raw.headers, "X-RateLimit-Remaining"),
-            retry_after,
+            remaining,
+            retry_after if remaining == 0 else None,
         )
         if raw.status >= 400:
             shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")

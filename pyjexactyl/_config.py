@@ -55,7 +55,8 @@ class ClientConfig:
         backoff_factor: Base of the exponential backoff in seconds (``factor * 2**n`` plus jitter).
         extra_retry_codes: Statuses retried besides 429 (idempotent methods only unless ``retry_post``).
         retry_post: Also retry POST and PATCH on ``extra_retry_codes`` and connection errors.
-        max_retry_wait: A 429 asking to wait longer than this is raised instead of retried.
+        max_retry_wait: A 429 asking to wait longer than this is raised instead of retried, and the
+            client-side throttle raises :class:`RateLimitedError` rather than queue a request longer.
         debug: Log every request on the ``pyjexactyl`` logger.
         timeout: Seconds a request may take in total.
         client_rate_limit: Client-API requests allowed per ``rate_period`` (the panel's limit).

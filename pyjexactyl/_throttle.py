@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from .exceptions import RateLimitedError
+
 
 class WindowLimiter:
     """A fixed-window limiter mirroring the panel's: ``limit`` requests per ``period`` seconds.
@@ -30,25 +32,44 @@ class WindowLimiter:
         self._used = 0
         self._blocked_until = 0.0
 
-    async def acquire(self) -> None:
-        """Waits until one more request fits in the window, then counts it."""
+    async def acquire(self, max_wait: float | None = None) -> None:
+        """Waits until one more request fits in the window, then counts it.
+
+        Args:
+            max_wait: Longest acceptable wait in seconds.
+
+        Raises:
+            RateLimitedError: the wait would exceed ``max_wait`` (``retry_after`` says how long it is).
+        """
         if self.limit is None:
             return
         while True:
             now = time.monotonic()
             if now < self._blocked_until:
-                await asyncio.sleep(self._blocked_until - now)
-                continue
-            if now >= self._window_end:
-                self._window_end = now + self.period + self.margin
-                self._used = 0
-            if self._used < self.limit:
+                wait = self._blocked_until - now
+            elif now >= self._window_end or self._used < self.limit:
+                if now >= self._window_end:
+                    self._window_end = now + self.period + self.margin
+                    self._used = 0
                 self._used += 1
                 return
-            await asyncio.sleep(max(self._window_end - now, 0.001))
+            else:
+                wait = max(self._window_end - now, 0.001)
+            if max_wait is not None and wait > max_wait:
+                raise RateLimitedError(
+                    429,
+                    "ClientSideThrottle",
+                    f"The panel's rate limit is used up for the next {wait:.0f} s (throttled before sending).",
+                    retry_after=wait,
+                )
+            await asyncio.sleep(wait)
 
     def observe(self, limit: int | None, remaining: int | None, retry_after: float | None) -> None:
-        """Takes what a response said about the panel's bucket into account."""
+        """Takes what a response said about the panel's bucket into account.
+
+        ``retry_after`` pauses the whole bucket: pass it only for a 429 of the API-wide limiter (one that
+        says ``X-RateLimit-Remaining: 0``), not for a route's own throttle such as backup creation.
+        """
         if self.limit is None:
             return
         if limit is not None and 0 < limit < self.limit:

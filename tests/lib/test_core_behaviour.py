@@ -240,3 +240,29 @@ async def test_debug_logging_on_library_logger_only(fake_panel: FakePanel, caplo
     assert any(f"GET /api/client/servers/{sid}?include=egg 200" in line and "ms" in line for line in lines)
     assert all(fake_panel.user.client_key not in r.getMessage() for r in caplog.records)
     assert logging.getLogger().handlers == root_handlers
+
+
+async def test_route_throttle_does_not_block_the_client() -> None:
+    async with FakePanel(backup_throttle=(1, 600.0), backup_duration=0.01) as panel:
+        server = panel.add_server(panel.user, name="b", state="running", backup_limit=5)
+        async with AsyncJexactyl(panel.url, panel.user.client_key, backoff_factor=0) as api:
+            await api.client.servers.backups.create_backup(server.identifier, name="one")
+            with pytest.raises(RateLimitedError) as info:
+                await api.client.servers.backups.create_backup(server.identifier, name="two")
+            assert info.value.code == "TooManyRequestsHttpException"
+            assert info.value.retry_after is not None and info.value.retry_after > 500
+            started = time.perf_counter()
+            await api.client.account.get_account()
+            assert time.perf_counter() - started < 1, "a route's own throttle paused every request"
+
+
+async def test_client_throttle_raises_instead_of_waiting_too_long(fake_panel: FakePanel) -> None:
+    async with client(fake_panel, client_rate_limit=2, rate_period=30, max_retry_wait=0.5) as api:
+        await api.client.account.get_account()
+        await api.client.account.get_account()
+        fake_panel.clear_requests()
+        with pytest.raises(RateLimitedError) as info:
+            await api.client.account.get_account()
+    assert info.value.code == "ClientSideThrottle" and info.value.retry_after is not None
+    assert info.value.retry_after > 25
+    assert fake_panel.requests == [], "the throttled request was sent anyway"
