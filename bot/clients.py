@@ -11,6 +11,7 @@ from typing import Any
 
 from pyjexactyl import AsyncJexactyl
 
+from .config import DEFAULT_PANEL_TIMEOUT
 from .crypto import KeyVault
 from .errors import NotLinkedError
 from .storage import LinkedAccount, Storage
@@ -36,6 +37,8 @@ class PanelClients:
         storage: Where linked keys are stored (encrypted).
         vault: Decrypts the stored keys.
         application_key: ``PANEL_APPLICATION_KEY`` if configured: used by admin commands.
+        timeout: ``PANEL_TIMEOUT``: seconds one panel request may take (clients made after a change use
+            the new value).
         client_options: Extra :class:`AsyncJexactyl` options (timeouts, retries) for every client.
     """
 
@@ -46,15 +49,17 @@ class PanelClients:
         vault: KeyVault,
         *,
         application_key: str | None = None,
+        timeout: float = DEFAULT_PANEL_TIMEOUT,
         client_options: dict[str, Any] | None = None,
     ) -> None:
         self.panel_url = panel_url
+        self.timeout = timeout
+        """Seconds one panel request may take (``PANEL_TIMEOUT``)."""
         self._storage = storage
         self._vault = vault
-        # A 429 that asks for more than a few seconds is shown to the user ("try again in N s") rather
-        # than leaving the interaction on "thinking" while the library waits it out.
+        # A 429 (or a client-side throttle queue) asking for more than a few seconds is shown to the user
+        # ("try again in N s") rather than leaving the interaction on "thinking" while the library waits.
         self._options = {
-            "timeout": 20.0,
             "retries": 2,
             "backoff_factor": 0.5,
             "max_retry_wait": 5.0,
@@ -71,7 +76,7 @@ class PanelClients:
 
     def new_client(self, api_key: str, **options: Any) -> AsyncJexactyl:
         """A fresh client for ``api_key`` (the caller closes it)."""
-        return AsyncJexactyl(self.panel_url, api_key, **{**self._options, **options})
+        return AsyncJexactyl(self.panel_url, api_key, **{"timeout": self.timeout, **self._options, **options})
 
     async def for_user(self, discord_user_id: int) -> UserPanel:
         """The linked user's client.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from cryptography.fernet import Fernet
 
 __all__ = [
     "DEFAULT_DATABASE_FILENAME",
+    "DEFAULT_PANEL_TIMEOUT",
     "SECRET_FIELDS",
     "BotConfig",
     "ConfigError",
@@ -29,6 +31,9 @@ __all__ = [
 
 #: Name of the SQLite file inside ``DATA_DIR`` when ``DATABASE_URL`` is not set.
 DEFAULT_DATABASE_FILENAME = "bot.db"
+
+#: Seconds one panel request may take when ``PANEL_TIMEOUT`` is not set.
+DEFAULT_PANEL_TIMEOUT = 15.0
 
 #: Fields of :class:`BotConfig` whose values must never be displayed.
 SECRET_FIELDS: frozenset[str] = frozenset({"discord_token", "panel_application_key", "encryption_keys"})
@@ -96,6 +101,8 @@ class BotConfig:
     log_level: str = "INFO"
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    #: Seconds one panel request may take before the user is told the panel did not answer in time.
+    panel_timeout: float = DEFAULT_PANEL_TIMEOUT
 
     @property
     def database_path(self) -> Path:
@@ -331,6 +338,20 @@ class _Collector:
             return None
         return port
 
+    def panel_timeout(self) -> float:
+        raw = self.get("PANEL_TIMEOUT")
+        if raw is None:
+            return DEFAULT_PANEL_TIMEOUT
+        try:
+            seconds = float(raw)
+        except ValueError:
+            self.add(f"PANEL_TIMEOUT must be a number of seconds (e.g. 15), not {_preview(raw)}")
+            return DEFAULT_PANEL_TIMEOUT
+        if not math.isfinite(seconds) or seconds <= 0:
+            self.add(f"PANEL_TIMEOUT must be a number of seconds greater than 0, not {_preview(raw)}")
+            return DEFAULT_PANEL_TIMEOUT
+        return seconds
+
     def database_url(self) -> str | None:
         raw = self.get("DATABASE_URL")
         if raw is None:
@@ -404,6 +425,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     log_level = c.log_level()
     health_port = c.health_port()
     health_host = c.get("HEALTH_HOST") or "127.0.0.1"
+    panel_timeout = c.panel_timeout()
 
     if c.problems:
         raise ConfigError(c.problems)
@@ -421,4 +443,5 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
         log_level=log_level,
         health_port=health_port,
         health_host=health_host,
+        panel_timeout=panel_timeout,
     )

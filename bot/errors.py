@@ -86,6 +86,11 @@ def describe_error(error: BaseException) -> str | None:
     if isinstance(error, ServerError):
         return f"The panel or its node failed (HTTP {error.status}). Try again in a moment."
     if isinstance(error, PanelTimeoutError):
+        if error.method.upper() in ("POST", "PATCH"):  # sent once, never retried: it may have been applied
+            return (
+                "The panel did not answer in time, so the bot cannot tell whether it carried this out. Check "
+                "first (`/server status`, `/backup list`) before trying again."
+            )
         return "The panel did not answer in time. Try again in a moment."
     if isinstance(error, PanelUnreachableError):
         return "The panel cannot be reached right now. Try again later."

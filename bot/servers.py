@@ -13,7 +13,7 @@ from discord import app_commands
 
 from pyjexactyl import AsyncJexactyl
 
-from .embeds import clip
+from .embeds import clip, escape
 from .errors import UserFacingError
 
 CHOICE_NAME_MAX = 100
@@ -114,10 +114,10 @@ class ServerDirectory:
                 return named[0]
             if len(named) > 1:
                 raise UserFacingError(
-                    f"Several of your servers are named “{clip(wanted, 100)}”: pick one from the suggestions."
+                    f"Several of your servers are named “{escape(clip(wanted, 100))}”: pick one from the suggestions."
                 )
         raise UserFacingError(
-            f"No server matching “{clip(wanted, 100)}” on your panel account. Pick one from the suggestions."
+            f"No server matching “{escape(clip(wanted, 100))}” on your panel account. Pick one from the suggestions."
         )
 
     async def choices(self, user_id: int, api: AsyncJexactyl, current: str) -> list[app_commands.Choice[str]]:
