@@ -139,6 +139,10 @@ def link(discord: FakeDiscord, bot: Any) -> Callable[[FakeUser, str], Awaitable[
         opened = await discord.slash(user, "account link", guild_id=GUILD_ID)
         await opened.wait_callback()
         modal_id, fields = modal_field_ids(opened)
+        # discord.py registers the modal only once the callback's HTTP answer reaches it: submitting before
+        # that is a race the real client cannot lose (a person types in between). Wait for the registration.
+        modals = bot._connection._view_store._modals
+        await discord.wait_for(lambda: modal_id in modals, timeout=5)
         submitted = await discord.submit_modal(user, modal_id, {fields[0]: key}, origin=opened)
         await submitted.wait_final(10)
         return submitted

@@ -1,0 +1,627 @@
+"""Bot benchmark: the real bot (``python -m bot``, a subprocess) against FakeDiscord + FakePanel.
+
+Prints figures; it is not a test. Run: ``.venv/bin/python bench/bench_bot.py`` (``--quick`` for a smoke
+run, ``--interactions N`` for the memory soak, ``--help`` for the rest).
+
+The benchmark process serves a FakeDiscord (REST + gateway, on this event loop) and a FakePanel (20 ms
+latency on every request, rate limits out of the way; its own thread) on 127.0.0.1, and starts the bot
+through the entry point a user runs, with only environment variables pointing it at them. The bot's
+memory is therefore its own: VmRSS is read from ``/proc/<pid>/status``.
+
+Several Discord users are linked through the real ``/account link`` modal, each to its own panel user
+(own client key, a few running servers), so concurrent interactions spread over users.
+
+Measured, per command and concurrency level (bursts of C interactions dispatched back to back, several
+bursts per level):
+* first response: INTERACTION_CREATE dispatched -> the bot's first callback (the defer) reaches the fake;
+* final answer: dispatched -> the first non-deferred content (the followup that replaces "thinking");
+* overhead: final answer minus the panel time the command cannot avoid (the "floor", printed);
+* bot CPU per interaction (utime+stime of the bot process) and the harness's own CPU use, so a
+  saturated harness is visible rather than blamed on the bot.
+Memory: VmRSS after start, idle after linking, before and during a soak of ``--interactions`` status
+commands, and after it.
+
+Targets: first response p99 < 100 ms at 100 concurrent; final answer overhead < 20 ms over the panel
+latency at p50; idle RSS < 80 MB; no RSS growth beyond noise (2 MB) over the soak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import contextlib
+import itertools
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bot.testing import FakeDiscord, FakeUser, InteractionRecord  # noqa: E402
+from pyjexactyl.testing import FakePanel  # noqa: E402
+
+LATENCY = 0.02
+GUILD_ID = 910000000000000001
+LEVELS = (1, 20, 100)
+MIN_ROUNDS = 5
+SOAK_CONCURRENCY = 100
+RSS_NOISE_MB = 2.0
+# panel time each command inherently needs at LATENCY (one round trip per sequential step)
+FLOORS = {
+    "server status": LATENCY,  # get_server || get_server_utilization (concurrent): one round trip
+    "server list": 2 * LATENCY,  # list_servers (fresh), then the page's utilizations concurrently
+}
+TARGET_FIRST_P99_MS = 100.0
+TARGET_OVERHEAD_P50_MS = 20.0
+TARGET_IDLE_RSS_MB = 80.0
+BOT_ENV_NAMES = (
+    "DISCORD_TOKEN",
+    "PANEL_URL",
+    "PANEL_APPLICATION_KEY",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "ENCRYPTION_KEY",
+    "GUILD_IDS",
+    "ADMIN_ROLE_IDS",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "LOG_LEVEL",
+    "HEALTH_PORT",
+    "HEALTH_HOST",
+)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+_children: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Last resort (the normal path stops the bot with SIGTERM in ``stop_bot``)."""
+    for proc in _children:
+        if proc.poll() is None:
+            proc.kill()
+            with contextlib.suppress(Exception):
+                proc.wait(5)
+
+
+# ------------------------------------------------------------------------------------------ /proc
+
+
+def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field_name} in /proc/{pid}/status")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+# ------------------------------------------------------------------------------------------ stats
+
+
+def pct(values: Sequence[float], p: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo = math.floor(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+# ------------------------------------------------------------------------------------------ setup
+
+
+@dataclass
+class Account:
+    discord: FakeUser
+    key: str
+    servers: list[str]
+
+
+@dataclass
+class Level:
+    command: str
+    concurrency: int
+    tag: str = ""
+    first: list[float] = field(default_factory=list)
+    final: list[float] = field(default_factory=list)
+    errors: int = 0
+    interactions: int = 0
+    panel_calls: int = 0
+    list_fetches: int = 0
+    panel_429: int = 0
+    bot_cpu: float = 0.0
+    harness_cpu: float = 0.0
+    wall: float = 0.0
+    spread: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+
+def make_accounts(panel: FakePanel, users: int, servers: int) -> list[Account]:
+    ids = itertools.count(700000000000000001)
+    accounts = []
+    for i in range(users):
+        owner = panel.add_user(f"bench{i:03d}", f"bench{i:03d}@example.com")
+        refs = [panel.add_server(owner, f"bench-{i:03d}-{j}", state="running") for j in range(servers)]
+        assert owner.client_key
+        user_id = next(ids)
+        accounts.append(
+            Account(FakeUser(id=user_id, username=f"bench{i:03d}"), owner.client_key, [s.identifier for s in refs])
+        )
+    return accounts
+
+
+def bot_environment(fd: FakeDiscord, panel: FakePanel, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in BOT_ENV_NAMES}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    env.update(
+        {
+            "DISCORD_TOKEN": fd.token,
+            "PANEL_URL": panel.url,
+            "DATA_DIR": str(data_dir),
+            "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "GUILD_IDS": str(GUILD_ID),
+            "DISCORD_API_BASE": fd.api_base,
+            "DISCORD_GATEWAY_URL": fd.gateway_url,
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    return env
+
+
+def spawn_bot(env: dict[str, str], *, cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    """``python -m bot``, as a user runs it; its output goes to ``log_path``."""
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=cwd,  # no stray .env; the bot package comes from PYTHONPATH
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    _children.append(proc)
+    return proc
+
+
+async def wait_or_die(proc: subprocess.Popen[bytes], waiter: Any, what: str, log_path: Path) -> None:
+    """Awaits ``waiter`` unless the bot process exits first."""
+    task = asyncio.ensure_future(waiter)
+    try:
+        while not task.done():
+            if proc.poll() is not None:
+                raise RuntimeError(f"the bot exited (status {proc.returncode}) before {what}:\n{tail(log_path)}")
+            await asyncio.wait({task}, timeout=0.05)
+        task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+
+async def stop_bot(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> tuple[int | None, float]:
+    """SIGTERM, wait (serving the fake meanwhile so the bot's goodbye can complete), then SIGKILL."""
+    start = time.perf_counter()
+    try:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(proc.wait, timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode, time.perf_counter() - start
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return "(no log)"
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def forget(fd: FakeDiscord, done: Sequence[InteractionRecord]) -> None:
+    """Drops what the fake recorded for finished interactions (keeps the harness's memory flat)."""
+    by_id: dict[int, Any] = getattr(fd, "_ix_by_id", {})
+    by_token: dict[str, Any] = getattr(fd, "_ix_by_token", {})
+    gone = {id(ix) for ix in done}
+    for ix in done:
+        by_id.pop(ix.id, None)
+        by_token.pop(ix.token, None)
+        for mid in ix.message_ids:
+            fd.store.messages.pop(mid, None)
+            fd.store.meta.pop(mid, None)
+    fd.interactions[:] = [ix for ix in fd.interactions if id(ix) not in gone]
+    fd.requests.clear()
+    fd.gateway_frames.clear()
+    session = getattr(fd, "_session", None)
+    if session is not None and hasattr(session, "events"):
+        del session.events[:-64]
+
+
+def take_panel_requests(panel: FakePanel) -> list[Any]:
+    with panel._requests_lock:
+        taken = list(panel.requests)
+        panel.requests.clear()
+    return taken
+
+
+# ------------------------------------------------------------------------------------------ driving
+
+
+def message_text(message: dict[str, Any] | None) -> str:
+    if not message:
+        return ""
+    parts = [str(message.get("content") or "")]
+    for embed in message.get("embeds") or []:
+        parts += [str(embed.get("title") or ""), str(embed.get("description") or "")]
+    return "\n".join(parts)
+
+
+def check_final(command: str, account: Account, server: str, ix: InteractionRecord) -> str | None:
+    """``None`` if the interaction was deferred and answered with the expected content, else why not."""
+    if ix.response_type != 5:
+        return f"first response type {ix.response_type} (expected 5, a defer)"
+    if ix.final is None:
+        return "no final answer"
+    text = message_text(ix.final)
+    if command == "server status":
+        ok = f"`{server}`" in text
+    else:
+        ok = "Your servers" in text and all(f"`{s}`" in text for s in account.servers[:10])
+    return None if ok else f"unexpected answer: {text[:160]!r}"
+
+
+async def link_all(fd: FakeDiscord, accounts: Sequence[Account]) -> None:
+    """Links every account through the real ``/account link`` modal."""
+
+    async def link(account: Account) -> None:
+        text = ""
+        for _ in range(3):
+            opened = await fd.slash(account.discord, "account link", guild_id=GUILD_ID)
+            await opened.wait_callback(10)
+            modal = opened.modal
+            if modal is None:
+                raise RuntimeError(f"/account link did not open a modal: {opened.describe()}")
+            # A person takes seconds to fill a modal. discord.py only registers the modal once the answer
+            # to its type 9 callback is back, so an instant submit can beat the registration.
+            await asyncio.sleep(0.25)
+            field_id = modal["components"][0]["components"][0]["custom_id"]
+            submitted = await fd.submit_modal(
+                account.discord, modal["custom_id"], {field_id: account.key}, origin=opened
+            )
+            text = message_text(await submitted.wait_final(15))
+            if "Linked to panel account" in text:
+                return
+        raise RuntimeError(f"linking {account.discord.username} failed: {text[:200]}")
+
+    await asyncio.gather(*(link(a) for a in accounts))
+    forget(fd, list(fd.interactions))
+
+
+class Driver:
+    def __init__(self, fd: FakeDiscord, panel: FakePanel, pid: int, accounts: Sequence[Account]) -> None:
+        self.fd = fd
+        self.panel = panel
+        self.pid = pid
+        self.accounts = accounts
+        self._next = itertools.count()
+
+    def _job(self) -> tuple[Account, str]:
+        n = next(self._next)
+        account = self.accounts[n % len(self.accounts)]
+        return account, account.servers[(n // len(self.accounts)) % len(account.servers)]
+
+    async def burst(self, command: str, size: int, level: Level, timeout: float = 60.0) -> None:
+        fd = self.fd
+        jobs = [self._job() for _ in range(size)]
+        ixs = []
+        for account, server in jobs:
+            options = {"server": server} if command == "server status" else None
+            ixs.append(await fd.slash(account.discord, command, options, guild_id=GUILD_ID))
+            # let the fake read what the bot already sent, so its timestamps are not held up by this loop
+            await asyncio.sleep(0)
+        if size > 1:
+            level.spread.append(ixs[-1].created_at - ixs[0].created_at)
+        with contextlib.suppress(TimeoutError):
+            await fd.wait_for(lambda: all(ix.final is not None for ix in ixs), timeout)
+        for (account, server), ix in zip(jobs, ixs, strict=True):
+            level.interactions += 1
+            problem = check_final(command, account, server, ix)
+            if problem is not None:
+                level.errors += 1
+                if len(level.error_samples) < 3:
+                    level.error_samples.append(problem)
+                continue
+            assert ix.first_response_at is not None and ix.final_at is not None
+            level.first.append(ix.first_response_at - ix.created_at)
+            level.final.append(ix.final_at - ix.created_at)
+        for request in take_panel_requests(self.panel):
+            level.panel_calls += 1
+            level.list_fetches += request.path.rstrip("/") == "/api/client"
+            level.panel_429 += request.status == 429
+        forget(fd, ixs)
+
+    async def run_level(self, command: str, concurrency: int, samples: int) -> Level:
+        level = Level(command, concurrency)
+        rounds = max(MIN_ROUNDS, math.ceil(samples / concurrency))
+        take_panel_requests(self.panel)
+        cpu0, harness0, wall0 = cpu_seconds(self.pid), time.process_time(), time.perf_counter()
+        for _ in range(rounds):
+            await self.burst(command, concurrency, level)
+            if concurrency > 1:
+                await asyncio.sleep(0.05)  # let the burst's trailing work finish; bursts stay distinct
+        level.wall = time.perf_counter() - wall0
+        level.bot_cpu = cpu_seconds(self.pid) - cpu0
+        level.harness_cpu = time.process_time() - harness0
+        return level
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+def print_table(levels: Sequence[Level]) -> None:
+    head = (
+        f"{'command':<20}{'conc':>5}{'n':>6}{'first p50':>11}{'first p99':>11}{'final p50':>11}"
+        f"{'final p99':>11}{'ovh p50':>9}{'panel/ix':>10}{'bot CPU':>9}{'harness':>9}{'err':>5}"
+    )
+    print(head)
+    print(f"{'':<20}{'':>5}{'':>6}{'ms':>11}{'ms':>11}{'ms':>11}{'ms':>11}{'ms':>9}{'':>10}{'ms/ix':>9}{'CPU':>9}")
+    for lv in levels:
+        floor = FLOORS[lv.command]
+        overhead = pct(lv.final, 50) - floor
+        per_ix = lv.panel_calls / lv.interactions if lv.interactions else math.nan
+        print(
+            f"{'/' + lv.command + lv.tag:<20}{lv.concurrency:>5}{len(lv.final):>6}"
+            f"{pct(lv.first, 50) * 1000:>11.1f}{pct(lv.first, 99) * 1000:>11.1f}"
+            f"{pct(lv.final, 50) * 1000:>11.1f}{pct(lv.final, 99) * 1000:>11.1f}"
+            f"{overhead * 1000:>9.1f}{per_ix:>10.2f}"
+            f"{lv.bot_cpu / max(lv.interactions, 1) * 1000:>9.2f}"
+            f"{lv.harness_cpu / lv.wall * 100 if lv.wall else 0:>8.0f}%{lv.errors:>5}"
+        )
+
+
+def main_report_targets(levels: Sequence[Level], idle_rss: float, soak_growth: float | None) -> None:
+    status = {lv.concurrency: lv for lv in levels if lv.command == "server status"}
+    rows: list[tuple[str, str, bool]] = []
+    if 100 in status:
+        v = pct(status[100].first, 99) * 1000
+        rows.append((f"first response p99 @100 concurrent < {TARGET_FIRST_P99_MS:.0f} ms", f"{v:.1f} ms", v < 100))
+    if 1 in status:
+        v = (pct(status[1].final, 50) - FLOORS["server status"]) * 1000
+        rows.append((f"final answer overhead p50 @1 (status) < {TARGET_OVERHEAD_P50_MS:.0f} ms", f"{v:.1f} ms", v < 20))
+    rows.append((f"idle RSS (after linking) < {TARGET_IDLE_RSS_MB:.0f} MB", f"{idle_rss:.1f} MB", idle_rss < 80))
+    if soak_growth is not None:
+        rows.append(
+            (
+                f"RSS growth over the soak <= {RSS_NOISE_MB:.0f} MB (noise)",
+                f"{soak_growth:+.1f} MB",
+                soak_growth <= RSS_NOISE_MB,
+            )
+        )
+    print("\ntargets")
+    for label, value, ok in rows:
+        print(f"  {label:<52}{value:>12}   {verdict(ok)}")
+    extra = [lv for lv in levels if lv.command == "server status" and lv.concurrency != 1]
+    if extra:
+        info = ", ".join(
+            f"@{lv.concurrency}: {(pct(lv.final, 50) - FLOORS['server status']) * 1000:.1f} ms" for lv in extra
+        )
+        print(f"  (status overhead p50 under load, for information: {info})")
+
+
+# ------------------------------------------------------------------------------------------ main
+
+
+async def run(args: argparse.Namespace) -> int:
+    loop = asyncio.get_running_loop()
+    me = asyncio.current_task()
+    assert me is not None
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, me.cancel)
+
+    load_before = os.getloadavg()[0]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-bot-"))
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    log_path = tmp / "bot.log"
+    panel = FakePanel(
+        latency=LATENCY,
+        client_rate_limit=100_000_000,
+        application_rate_limit=100_000_000,
+        rate_period=60.0,
+    )
+    fd = FakeDiscord(guild_ids=(GUILD_ID,))
+    proc: subprocess.Popen[bytes] | None = None
+    failed = False
+    try:
+        panel.start()  # own thread and loop: its 20 ms sleeps are not queued behind the fake Discord
+        await fd.start()
+        accounts = make_accounts(panel, args.users, args.servers)
+
+        t0 = time.perf_counter()
+        proc = spawn_bot(bot_environment(fd, panel, data_dir), cwd=tmp, log_path=log_path)
+        pid = proc.pid
+        await wait_or_die(proc, fd.wait_ready(60), "gateway READY", log_path)
+        t_ready = time.perf_counter() - t0
+        await wait_or_die(proc, fd.wait_synced(guild_id=GUILD_ID, timeout=60), "the command sync", log_path)
+        t_synced = time.perf_counter() - t0
+        await asyncio.sleep(3.0)  # discord.py's on_ready comes guild_ready_timeout (2 s) after GUILD_CREATE
+        rss_start = rss_mb(pid)
+
+        print(
+            f"bot: `{Path(sys.executable).name} -m bot` pid {pid}; panel latency {LATENCY * 1000:.0f} ms; "
+            f"{args.users} linked users x {args.servers} servers; {os.cpu_count()} CPUs"
+        )
+        print(f"startup: gateway READY {t_ready:.2f} s after spawn, guild commands synced at {t_synced:.2f} s")
+
+        await link_all(fd, accounts)
+        take_panel_requests(panel)
+        await asyncio.sleep(1.0)
+        rss_idle = rss_mb(pid)
+
+        driver = Driver(fd, panel, pid, accounts)
+        commands = ["server status"] if args.no_list else ["server status", "server list"]
+        warm = Level("server status", 20)
+        for command in commands:  # warm-up: per-user panel clients, server-list caches; not measured
+            for _ in range(2):
+                await driver.burst(command, len(accounts), warm)
+        if warm.errors:
+            print(f"warm-up errors: {warm.errors} {warm.error_samples}")
+
+        levels: list[Level] = []
+        for concurrency in LEVELS:
+            for command in commands:
+                levels.append(await driver.run_level(command, concurrency, args.samples))
+        done_so_far = warm.interactions + sum(lv.interactions for lv in levels)
+
+        # memory soak
+        await asyncio.sleep(1.0)
+        rss_before = rss_mb(pid)
+        soak = Level("server status", SOAK_CONCURRENCY, tag=" soak")
+        checkpoints: list[tuple[int, float]] = []
+        step = max(args.interactions // 4, 1)
+        next_mark = step
+        cpu0, harness0, wall0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+        while soak.interactions < args.interactions:
+            await driver.burst("server status", min(SOAK_CONCURRENCY, args.interactions - soak.interactions), soak)
+            if soak.interactions >= next_mark:
+                checkpoints.append((soak.interactions, rss_mb(pid)))
+                next_mark += step
+        soak.wall = time.perf_counter() - wall0
+        soak.bot_cpu = cpu_seconds(pid) - cpu0
+        soak.harness_cpu = time.process_time() - harness0
+        await asyncio.sleep(2.0)
+        rss_after = rss_mb(pid)
+        hwm = rss_mb(pid, "VmHWM")
+        growth = rss_after - rss_before
+
+        print()
+        print_table([*levels, soak])
+        print(
+            f"(soak: the memory soak, back-to-back bursts of {SOAK_CONCURRENCY}.) Floors assumed at "
+            f"{LATENCY * 1000:.0f} ms panel latency: /server status {FLOORS['server status'] * 1000:.0f} ms "
+            "(get_server || get_server_utilization); /server list "
+            f"{FLOORS['server list'] * 1000:.0f} ms (list_servers, then the page's utilizations in parallel). "
+            "ovh = final p50 - floor. panel/ix > 2.00 on status = server-list refetches (30 s per-user cache; "
+            f"+{LATENCY * 1000:.0f} ms each): "
+            + ", ".join(f"@{lv.concurrency} {lv.list_fetches}" for lv in levels if lv.command == "server status")
+            + f". 429s from the panel: {sum(lv.panel_429 for lv in [*levels, soak])}."
+        )
+        spreads = [x for lv in levels if lv.concurrency == max(LEVELS) for x in lv.spread]
+        print(
+            f"The harness dispatches a {max(LEVELS)}-interaction burst over {pct(spreads, 50) * 1000:.1f} ms (p50); "
+            "each interaction is timed from its own dispatch. Load average before/after: "
+            f"{load_before:.2f}/{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine "
+            "shows up in the tails)."
+        )
+        for lv in [*levels, soak]:
+            if lv.error_samples:
+                print(f"  errors /{lv.command} @{lv.concurrency}: {lv.error_samples}")
+
+        print("\nmemory (VmRSS of the bot process)")
+        rows = [
+            ("after start (READY, commands synced, idle)", rss_start, ""),
+            (f"idle after linking {args.users} users", rss_idle, ""),
+            (f"before the soak (after {done_so_far} interactions)", rss_before, ""),
+            (
+                f"after the soak ({soak.interactions} more interactions)",
+                rss_after,
+                f"   growth over the soak {growth:+.1f} MB, since idle {rss_after - rss_idle:+.1f} MB, "
+                f"peak (VmHWM) {hwm:.1f} MB",
+            ),
+        ]
+        for label, mb, note in rows:
+            print(f"  {label:<50}{mb:7.1f} MB{note}")
+        marks = "  ".join(f"{n}: {mb:.1f}" for n, mb in checkpoints)
+        print(f"  {'during the soak (interactions: MB)':<50}{marks}")
+
+        main_report_targets(levels, rss_idle, growth)
+
+        if fd.violations or fd.unhandled:
+            print(f"\nfake Discord: {len(fd.violations)} violations, unhandled routes {fd.unhandled[:5]}")
+            for v in fd.violations[:5]:
+                print(f"  {v}")
+        errors = sum(lv.errors for lv in [*levels, soak]) + warm.errors
+        failed = bool(errors or fd.violations)
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        if proc is not None:
+            code, took = await stop_bot(proc)
+            print(f"\nshutdown: SIGTERM -> exit status {code} in {took:.2f} s")
+        with contextlib.suppress(Exception):
+            await fd.close()
+        with contextlib.suppress(Exception):
+            panel.stop()
+        warnings = []
+        with contextlib.suppress(OSError):
+            warnings = [
+                line
+                for line in log_path.read_text(errors="replace").splitlines()
+                if (" WARNING " in line or " ERROR " in line or "Traceback" in line)
+                and "voice will NOT be supported" not in line  # discord.py's usual notice (no PyNaCl)
+            ]
+        if warnings:
+            print(f"bot log: {len(warnings)} warning/error lines, first ones:")
+            for line in warnings[:8]:
+                print(f"    {line[:220]}")
+        if failed and log_path.exists():
+            print(f"bot log tail:\n{tail(log_path)}")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=2000, help="status commands in the memory soak")
+    parser.add_argument("--samples", type=int, default=300, help="samples per command and concurrency level")
+    parser.add_argument("--users", type=int, default=20, help="linked Discord users (each its own panel user)")
+    parser.add_argument("--servers", type=int, default=3, help="servers per panel user")
+    parser.add_argument("--no-list", action="store_true", help="measure /server status only")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 40 samples per level, 300-interaction soak")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.samples = min(args.samples, 40)
+        args.interactions = min(args.interactions, 300)
+    if args.users < 1 or args.servers < 1 or args.samples < 1 or args.interactions < 1:
+        parser.error("--users, --servers, --samples and --interactions must be positive")
+    try:
+        return asyncio.run(run(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
