@@ -139,7 +139,8 @@ async def test_missing_key_with_stored_links_refuses_to_start(tmp_path: Path) ->
     data_dir = tmp_path / "data"
     await seed_link(data_dir, KEY_A)
     result = run_bot(tmp_path, bot_env(data_dir))
-    assert_clean_failure(result, 1, "cannot be decrypted", "ENCRYPTION_KEY")
+    assert_clean_failure(result, 1, "linked account(s) are stored", "ENCRYPTION_KEY is not set")
+    assert not (data_dir / "secret.key").exists(), "a new key was generated for links it cannot read"
     await assert_link_intact(data_dir)
 
 

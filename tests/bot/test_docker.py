@@ -1,0 +1,229 @@
+"""The container: what can be checked without a Docker engine.
+
+The Dockerfile is parsed and held to its promises (non-root, /data volume, no secrets, health check, stop
+signal, install from the project's metadata), and its start and health-check commands are run here the same
+way the image runs them, with this interpreter in place of the image's ``python``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.health import HealthServer
+from bot.storage import Storage
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD", re.I)
+
+
+def instructions() -> list[tuple[str, str]]:
+    """``(INSTRUCTION, arguments)`` for every instruction of the Dockerfile, continuations joined."""
+    text = (ROOT / "Dockerfile").read_text()
+    logical: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        logical.append(current + stripped)
+        current = ""
+    assert not current, "dangling line continuation"
+    result = []
+    for entry in logical:
+        name, _, args = entry.partition(" ")
+        result.append((name.upper(), args.strip()))
+    return result
+
+
+def all_of(name: str) -> list[str]:
+    return [args for instr, args in instructions() if instr == name]
+
+
+def last(name: str) -> str:
+    found = all_of(name)
+    assert found, f"no {name} in the Dockerfile"
+    return found[-1]
+
+
+def exec_form(args: str) -> list[str]:
+    value = json.loads(args)
+    assert isinstance(value, list) and all(isinstance(v, str) for v in value), args
+    return value
+
+
+def env_pairs() -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for args in all_of("ENV"):
+        for token in shlex.split(args):
+            name, sep, value = token.partition("=")
+            assert sep, f"use ENV NAME=value, not {args!r}"
+            pairs[name] = value
+    return pairs
+
+
+def in_this_venv(argv: list[str]) -> list[str]:
+    """The image's ``python`` is this interpreter."""
+    assert argv[0] == "python", argv
+    return [sys.executable, *argv[1:]]
+
+
+def test_slim_python_base_and_a_non_root_user() -> None:
+    assert all_of("FROM") == ["python:3.11-slim"]
+    user = last("USER")
+    assert user.split(":")[0] not in ("root", "0"), user
+    # The user exists before it is used.
+    assert any("useradd" in r and "10001" in r for r in all_of("RUN"))
+    names = [instr for instr, _ in instructions()]
+    assert names.index("USER") > max(i for i, n in enumerate(names) if n == "RUN")
+
+
+def test_data_volume_and_defaults() -> None:
+    volumes = [v for args in all_of("VOLUME") for v in (exec_form(args) if args.startswith("[") else args.split())]
+    assert volumes == ["/data"]
+    env = env_pairs()
+    assert env["DATA_DIR"] == "/data"
+    assert env["HEALTH_PORT"] == "8080"
+    assert env["HEALTH_HOST"] == "127.0.0.1"
+    # /data belongs to the user the bot runs as.
+    assert any("chown bot:bot" in r and "/data" in r for r in all_of("RUN"))
+
+
+def test_nothing_secret_is_baked_in() -> None:
+    for instr in ("ENV", "ARG", "LABEL"):
+        for args in all_of(instr):
+            assert not SECRET_NAME.search(args), f"{instr} {args}"
+    copied = " ".join(all_of("COPY") + all_of("ADD"))
+    assert ".env" not in copied and "data" not in copied.split()
+    assert not all_of("ADD")
+    ignore = (ROOT / ".dockerignore").read_text().split()
+    for entry in (".env", ".git", ".venv/", "data/", "secret.key", "*.db", "tests/"):
+        assert entry in ignore, entry
+
+
+def test_installs_the_project_with_its_bot_extra() -> None:
+    install = [r for r in all_of("RUN") if "pip install" in r]
+    assert len(install) == 1
+    assert "'.[bot]'" in install[0] and "--no-cache-dir" in install[0]
+    # Everything the project's metadata needs is copied: pyproject, its readme, every package it ships.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    copied = {Path(src).name for args in all_of("COPY") for src in args.split()[:-1]}
+    assert {"pyproject.toml", pyproject["project"]["readme"]} <= copied
+    shipped = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
+    includes = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    wanted = {name for name in shipped if any(re.fullmatch(pat.replace("*", ".*"), name) for pat in includes)}
+    assert wanted == {"pyjexactyl", "bot", "cogs"}
+    assert wanted <= copied
+    assert "bot" in pyproject["project"]["optional-dependencies"]
+
+
+def test_health_check_stop_signal_and_entry_point() -> None:
+    health = last("HEALTHCHECK")
+    options, _, command = health.partition("CMD ")
+    assert exec_form(command) == ["python", "-m", "bot", "health"]
+    assert "--timeout=5s" in options
+    assert last("STOPSIGNAL") == "SIGTERM"
+    assert exec_form(last("ENTRYPOINT")) == ["python", "-m", "bot"]
+    assert exec_form(last("CMD")) == ["run"]
+
+
+def test_compose_example() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert re.search(r"^\s+env_file: \.env$", text, re.M)
+    assert re.search(r"^\s+- bot-data:/data$", text, re.M)
+    assert re.search(r"^volumes:\n  bot-data:", text, re.M)
+    assert re.search(r"^\s+restart: unless-stopped$", text, re.M)
+    assert "healthcheck:" not in text  # the image's HEALTHCHECK is inherited
+    assert not SECRET_NAME.search(re.sub(r"#.*", "", text).replace("env_file", ""))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """A container-like environment: nothing but what the image sets and ``extra``."""
+    return {"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent", **env_pairs(), **extra}
+
+
+def test_the_start_command_needs_only_environment_variables(tmp_path: Path) -> None:
+    argv = in_this_venv(exec_form(last("ENTRYPOINT")) + exec_form(last("CMD")))
+    done = subprocess.run(argv, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=30)
+    # No interactive set-up: the missing configuration is listed and the process exits.
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN is not set" in done.stderr and "PANEL_URL is not set" in done.stderr
+    assert "Traceback" not in done.stderr
+    shown = subprocess.run(
+        [*in_this_venv(exec_form(last("ENTRYPOINT"))), "help"], cwd=tmp_path, env=clean_env(), capture_output=True
+    )
+    assert shown.returncode == 0 and b"check" in shown.stdout and b"health" in shown.stdout
+
+
+class _ReadyBot:
+    """What the health endpoint asks of the bot, for a bot that is connected."""
+
+    closing = False
+    gateway_connected = True
+    latency_ms = 12.5
+
+    def is_closed(self) -> bool:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def run_health_check(tmp_path: Path, port: int) -> tuple[int, str]:
+    command = exec_form(last("HEALTHCHECK").partition("CMD ")[2])
+    process = await asyncio.create_subprocess_exec(
+        *in_this_venv(command),
+        cwd=tmp_path,
+        env=clean_env(HEALTH_PORT=str(port)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_the_health_check_command(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "bot.db")
+    bot: Any = _ReadyBot()
+    server = HealthServer(bot, storage, port=0)
+    await server.start()
+    try:
+        status, out = await run_health_check(tmp_path, server.port)
+        assert (status, out.strip()) == (0, "healthy: status=ok, gateway=connected, store=ok, latency_ms=12.5")
+        bot.gateway_connected = False
+        status, out = await run_health_check(tmp_path, server.port)
+        assert status == 1 and out.startswith("unhealthy (HTTP 503)")
+    finally:
+        await server.stop()
+        await storage.close()
+    status, out = await run_health_check(tmp_path, free_port())
+    assert status == 1 and "nothing answered" in out
+
+
+@pytest.mark.parametrize("value", ["", "abc"])
+def test_the_health_check_without_a_port_says_why(tmp_path: Path, value: str) -> None:
+    command = in_this_venv(exec_form(last("HEALTHCHECK").partition("CMD ")[2]))
+    env = {**clean_env(), "HEALTH_PORT": value}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=20)
+    assert done.returncode == 1
+    assert "HEALTH_PORT" in done.stdout
