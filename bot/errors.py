@@ -137,6 +137,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         outcome = f"error:{reference}"
     else:
         log.info("%s in %s: %s", outcome, _where(interaction), message)
+    interaction.extras["outcome"] = outcome
     try:
         await send_ephemeral(interaction, message)
     except discord.HTTPException as exc:  # token expired or the interaction is gone: only log
