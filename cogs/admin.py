@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.audit import audited
 from bot.clients import UserPanel
 from bot.embeds import clip, discord_time, escape, make_embed
 from bot.errors import NotAdminError, UserFacingError
@@ -219,25 +219,6 @@ class Admin(commands.Cog):
     def __init__(self, bot: JexactylBot) -> None:
         self.bot = bot
 
-    @asynccontextmanager
-    async def _audited(
-        self, interaction: discord.Interaction[Any], action: str, target: str, detail: str | None = None
-    ) -> AsyncIterator[None]:
-        """Records ``action`` with its outcome; an error is recorded and re-raised for the tree's handler."""
-        try:
-            yield
-        except BaseException as exc:
-            await self.bot.storage.add_audit(
-                action,
-                discord_user_id=interaction.user.id,
-                target=target,
-                outcome=f"failed: {type(exc).__name__}",
-                detail=detail,
-            )
-            raise
-        await self.bot.storage.add_audit(
-            action, discord_user_id=interaction.user.id, target=target, outcome="ok", detail=detail
-        )
 
     @user.command(name="create")
     @app_commands.describe(
@@ -261,7 +242,7 @@ class Admin(commands.Cog):
         context = await require_admin(self.bot, interaction)
         external_id = external_id_for(member.id) if member is not None else None
         detail = f"username={username!r} email={email!r} external_id={external_id}"
-        async with self._audited(interaction, "admin.user.create", f"username {username}", detail):
+        async with audited(self.bot.storage, interaction, "admin.user.create", f"username {username}", detail):
             created = await context.api.user.create_user(
                 username.strip(), email.strip(), first_name.strip(), last_name.strip(), external_id=external_id
             )
@@ -280,7 +261,7 @@ class Admin(commands.Cog):
         """List every panel user."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         context = await require_admin(self.bot, interaction)
-        async with self._audited(interaction, "admin.user.list", "panel users"):
+        async with audited(self.bot.storage, interaction, "admin.user.list", "panel users"):
             response = await context.api.user.list_users(params={"per_page": 100})
             users = [PanelUser.from_api(item) for item in await response.collect()]
 
@@ -306,7 +287,7 @@ class Admin(commands.Cog):
         """Show one panel user."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         context = await require_admin(self.bot, interaction)
-        async with self._audited(interaction, "admin.user.info", f"lookup {user}"):
+        async with audited(self.bot.storage, interaction, "admin.user.info", f"lookup {user}"):
             found = await find_user(context.api, user)
         await interaction.followup.send(embed=user_embed(found, f"Panel user {found.username}"), ephemeral=True)
 
@@ -316,7 +297,7 @@ class Admin(commands.Cog):
         """Delete a panel user (asks for confirmation)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         context = await require_admin(self.bot, interaction)
-        async with self._audited(interaction, "admin.user.lookup", f"lookup {user}"):
+        async with audited(self.bot.storage, interaction, "admin.user.lookup", f"lookup {user}"):
             found = await find_user(context.api, user)
         target = f"panel user {found.id} ({found.username})"
         if found.id == context.panel.account.panel_user_id:
@@ -333,7 +314,7 @@ class Admin(commands.Cog):
                 "admin.user.delete", discord_user_id=interaction.user.id, target=target, outcome="not confirmed"
             )
             return
-        async with self._audited(interaction, "admin.user.delete", target):
+        async with audited(self.bot.storage, interaction, "admin.user.delete", target):
             await context.api.user.delete_user(user_id=found.id)
         log.info("user %s deleted panel user %s", interaction.user.id, found.id)
         await interaction.followup.send(f"Deleted the panel account {found.label()}.", ephemeral=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.audit import audited
 from bot.embeds import clip, discord_time, escape, human_bytes, make_embed
 from bot.errors import UserFacingError
 from bot.servers import CHOICE_NAME_MAX, CHOICES_MAX, ServerRef, TTLCache
@@ -171,25 +171,6 @@ class Backups(commands.Cog):
             "Pick one from the suggestions (they follow the server you chose)."
         )
 
-    @asynccontextmanager
-    async def _audited(
-        self, interaction: discord.Interaction[Any], action: str, target: str, detail: str | None = None
-    ) -> AsyncIterator[None]:
-        """Records ``action`` in the audit log with its outcome; errors are recorded and re-raised."""
-        try:
-            yield
-        except BaseException as exc:
-            await self.bot.storage.add_audit(
-                action,
-                discord_user_id=interaction.user.id,
-                target=target,
-                outcome=f"failed: {type(exc).__name__}",
-                detail=detail,
-            )
-            raise
-        await self.bot.storage.add_audit(
-            action, discord_user_id=interaction.user.id, target=target, outcome="ok", detail=detail
-        )
 
     async def _cancelled(self, interaction: discord.Interaction[Any], action: str, target: str) -> None:
         await self.bot.storage.add_audit(
@@ -242,7 +223,7 @@ class Backups(commands.Cog):
         api, ref = await self._server(interaction, server)
         backups = api.client.servers.backups
         detail = f"name={name!r} locked={locked}"
-        async with self._audited(interaction, "backup.create", f"server {ref.identifier}", detail):
+        async with audited(self.bot.storage, interaction, "backup.create", f"server {ref.identifier}", detail):
             created = BackupInfo.from_api(await backups.create_backup(ref.identifier, name=name, is_locked=locked))
         self.choice_cache.invalidate(interaction.user.id)
         log.info("user %s started backup %s on %s", interaction.user.id, created.uuid, ref.identifier)
@@ -347,7 +328,7 @@ class Backups(commands.Cog):
         if not await confirm(interaction, question, "Delete backup"):
             await self._cancelled(interaction, "backup.delete", target)
             return
-        async with self._audited(interaction, "backup.delete", target, f"name={info.name!r}"):
+        async with audited(self.bot.storage, interaction, "backup.delete", target, f"name={info.name!r}"):
             await api.client.servers.backups.delete_backup(ref.identifier, info.uuid)
         self.choice_cache.invalidate(interaction.user.id)
         await interaction.followup.send(
@@ -386,7 +367,8 @@ class Backups(commands.Cog):
         if not await confirm(interaction, question, "Restore backup"):
             await self._cancelled(interaction, "backup.restore", target)
             return
-        async with self._audited(interaction, "backup.restore", target, f"name={info.name!r} truncate={truncate}"):
+        detail = f"name={info.name!r} truncate={truncate}"
+        async with audited(self.bot.storage, interaction, "backup.restore", target, detail):
             await api.client.servers.backups.restore_backup(ref.identifier, info.uuid, truncate=truncate)
         self.bot.servers.cache.invalidate(interaction.user.id)
         await interaction.followup.send(
