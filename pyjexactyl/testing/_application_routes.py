@@ -24,6 +24,7 @@ from ._envelope import (
 )
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import FakeAllocation, FakeEgg, FakeNode, FakeServer, FakeUser, utcnow
+from ._store import PanelStore
 from ._validation import check, parse_rules, validate
 from ._wings import finish_install, power
 
@@ -90,6 +91,17 @@ def _list(
 ) -> web.StreamResponse:
     page, per_page = ctx.page_params(50, None)
     return json_response(paginate(rows, transform, page=page, per_page=per_page, base_url=ctx.base_url, query=None))
+
+
+def _list_including(
+    ctx: Ctx,
+    rows: Sequence[T],
+    transform: Callable[[PanelStore, T, set[str]], JsonDict],
+    includes: set[str] | None = None,
+) -> web.StreamResponse:
+    """:func:`_list` of ``rows`` transformed with the request's ``include`` names (or ``includes``)."""
+    names = ctx.includes() if includes is None else includes
+    return _list(ctx, rows, lambda row: transform(ctx.store, row, names))
 
 
 def _filtered(
@@ -183,8 +195,7 @@ def list_users(ctx: Ctx) -> web.StreamResponse:
         },
         {"id": lambda u: u.id, "uuid": lambda u: u.uuid},
     )
-    includes = ctx.includes()
-    return _list(ctx, rows, lambda u: t.app_user(ctx.store, u, includes))
+    return _list_including(ctx, rows, t.app_user)
 
 
 @route("GET", "/users/external/{external_id}", acl=("users", R))
@@ -311,8 +322,7 @@ def list_nodes(ctx: Ctx) -> web.StreamResponse:
         },
         _node_sorts(),
     )
-    includes = ctx.includes()
-    return _list(ctx, rows, lambda n: t.app_node(ctx.store, n, includes))
+    return _list_including(ctx, rows, t.app_node)
 
 
 def viable_nodes(ctx: Ctx, memory: int, disk: int, locations: list[int] | None) -> list[FakeNode]:
@@ -449,8 +459,7 @@ def list_node_allocations(ctx: Ctx) -> web.StreamResponse:
             rows = [a for a in rows if a.server_id == int(raw_server)]
         else:
             rows = [a for a in rows if a.server_id is None]
-    includes = ctx.includes()
-    return _list(ctx, rows, lambda a: t.app_allocation(ctx.store, a, includes))
+    return _list_including(ctx, rows, t.app_allocation)
 
 
 _PORT_RANGE = re.compile(r"^(\d{4,5})-(\d{4,5})$")
@@ -541,8 +550,7 @@ def list_locations(ctx: Ctx) -> web.StreamResponse:
         {"short": lambda loc: loc.short, "long": lambda loc: loc.long},
         {"id": lambda loc: loc.id},
     )
-    includes = ctx.includes()
-    return _list(ctx, rows, lambda loc: t.app_location(ctx.store, loc, includes))
+    return _list_including(ctx, rows, t.app_location)
 
 
 @route("GET", "/locations/{location_id}", acl=("locations", R))
@@ -605,8 +613,7 @@ def list_servers(ctx: Ctx) -> web.StreamResponse:
         },
         {"id": lambda s: s.id, "uuid": lambda s: s.uuid},
     )
-    includes = _server_includes(ctx)
-    return _list(ctx, rows, lambda s: t.app_server(ctx.store, s, includes))
+    return _list_including(ctx, rows, t.app_server, _server_includes(ctx))
 
 
 @route("GET", "/servers/external/{external_id}", acl=("servers", R))
@@ -1032,8 +1039,7 @@ def delete_server_database(ctx: Ctx) -> web.StreamResponse:
 @route("GET", "/nests", acl=("nests", R))
 def list_nests(ctx: Ctx) -> web.StreamResponse:
     """39. ``GET /nests``."""
-    includes = ctx.includes()
-    return _list(ctx, list(ctx.store.nests.values()), lambda n: t.app_nest(ctx.store, n, includes))
+    return _list_including(ctx, list(ctx.store.nests.values()), t.app_nest)
 
 
 @route("GET", "/nests/{nest_id}", acl=("nests", R))

@@ -130,6 +130,28 @@ def render_startup(store: PanelStore, server: FakeServer, *, hide: bool) -> str:
     return command
 
 
+def server_limits(server: FakeServer) -> JsonDict:
+    """The server's ``limits`` (the same object in the client and the application API)."""
+    return {
+        "memory": server.memory,
+        "swap": server.swap,
+        "disk": server.disk,
+        "io": server.io,
+        "cpu": server.cpu,
+        "threads": server.threads,
+        "oom_disabled": server.oom_disabled,
+    }
+
+
+def feature_limits(server: FakeServer) -> JsonDict:
+    """The server's ``feature_limits`` (the same object in the client and the application API)."""
+    return {
+        "databases": server.database_limit,
+        "allocations": server.allocation_limit,
+        "backups": server.backup_limit,
+    }
+
+
 def client_server(store: PanelStore, server: FakeServer, user: FakeUser, includes: set[str]) -> JsonDict:
     """Client ``server`` with the default ``allocations`` and ``variables`` relationships."""
     node = store.nodes[server.node_id]
@@ -145,23 +167,11 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
         "is_node_under_maintenance": node.maintenance_mode,
         "sftp_details": {"ip": node.fqdn, "port": node.daemon_sftp},
         "description": server.description or "",
-        "limits": {
-            "memory": server.memory,
-            "swap": server.swap,
-            "disk": server.disk,
-            "io": server.io,
-            "cpu": server.cpu,
-            "threads": server.threads,
-            "oom_disabled": server.oom_disabled,
-        },
+        "limits": server_limits(server),
         "invocation": render_startup(store, server, hide=not can_startup),
         "docker_image": server.image,
         "egg_features": list(egg.features) if egg and egg.features is not None else None,
-        "feature_limits": {
-            "databases": server.database_limit,
-            "allocations": server.allocation_limit,
-            "backups": server.backup_limit,
-        },
+        "feature_limits": feature_limits(server),
         "status": server.status,
         "is_suspended": server.suspended,
         "is_installing": server.status in ("installing", "install_failed"),
@@ -402,6 +412,13 @@ def activity(store: PanelStore, entry: FakeActivity, viewer: FakeUser, include_a
 
 
 # ================================================================================= application
+def with_relationships(kind: str, attributes: JsonDict, relationships: JsonDict) -> JsonDict:
+    """``item(kind, attributes)``, with ``attributes.relationships`` only when an include added one."""
+    if relationships:
+        attributes["relationships"] = relationships
+    return item(kind, attributes)
+
+
 def app_user(store: PanelStore, user: FakeUser, includes: set[str] | None = None) -> JsonDict:
     """Application ``user``."""
     attributes: JsonDict = {
@@ -440,9 +457,7 @@ def app_allocation(store: PanelStore, allocation: FakeAllocation, includes: set[
     if includes and "server" in includes:
         server = store.servers.get(allocation.server_id) if allocation.server_id is not None else None
         relationships["server"] = app_server(store, server) if server else null_resource()
-    if relationships:
-        attributes["relationships"] = relationships
-    return item("allocation", attributes)
+    return with_relationships("allocation", attributes, relationships)
 
 
 def app_location(store: PanelStore, location: FakeLocation, includes: set[str] | None = None) -> JsonDict:
@@ -463,9 +478,7 @@ def app_location(store: PanelStore, location: FakeLocation, includes: set[str] |
         relationships["servers"] = list_of(
             app_server(store, s) for s in store.servers.values() if s.node_id in node_ids
         )
-    if relationships:
-        attributes["relationships"] = relationships
-    return item("location", attributes)
+    return with_relationships("location", attributes, relationships)
 
 
 def node_usage(store: PanelStore, node: FakeNode) -> tuple[int, int]:
@@ -513,9 +526,7 @@ def app_node(store: PanelStore, node: FakeNode, includes: set[str] | None = None
         relationships["location"] = app_location(store, location) if location else null_resource()
     if includes and "servers" in includes:
         relationships["servers"] = list_of(app_server(store, s) for s in store.servers.values() if s.node_id == node.id)
-    if relationships:
-        attributes["relationships"] = relationships
-    return item("node", attributes)
+    return with_relationships("node", attributes, relationships)
 
 
 def app_nest(store: PanelStore, nest: FakeNest, includes: set[str] | None = None) -> JsonDict:
@@ -534,9 +545,7 @@ def app_nest(store: PanelStore, nest: FakeNest, includes: set[str] | None = None
         relationships["eggs"] = list_of(app_egg(store, e) for e in store.eggs.values() if e.nest_id == nest.id)
     if includes and "servers" in includes:
         relationships["servers"] = list_of(app_server(store, s) for s in store.servers.values() if s.nest_id == nest.id)
-    if relationships:
-        attributes["relationships"] = relationships
-    return item("nest", attributes)
+    return with_relationships("nest", attributes, relationships)
 
 
 def app_egg_variable(variable: FakeEggVariable) -> JsonDict:
@@ -607,9 +616,7 @@ def app_egg(store: PanelStore, egg: FakeEgg, includes: set[str] | None = None) -
             relationships["script"] = null_resource()
         if "variables" in includes:
             relationships["variables"] = list_of(app_egg_variable(v) for v in egg.variables)
-    if relationships:
-        attributes["relationships"] = relationships
-    return item("egg", attributes)
+    return with_relationships("egg", attributes, relationships)
 
 
 def app_subuser(value: FakeSubuser) -> JsonDict:
@@ -663,9 +670,7 @@ def app_database(store: PanelStore, database: FakeDatabase, includes: set[str] |
     if includes and "host" in includes:
         host = store.database_hosts.get(database.host_id)
         relationships["host"] = app_database_host(host) if host else null_resource()
-    if relationships:
-        attributes["relationships"] = relationships
-    return item("server_database", attributes)
+    return with_relationships("server_database", attributes, relationships)
 
 
 def app_server(store: PanelStore, server: FakeServer, includes: set[str] | None = None) -> JsonDict:
@@ -693,20 +698,8 @@ def app_server(store: PanelStore, server: FakeServer, includes: set[str] | None 
         "description": server.description or "",
         "status": server.status,
         "suspended": server.suspended,
-        "limits": {
-            "memory": server.memory,
-            "swap": server.swap,
-            "disk": server.disk,
-            "io": server.io,
-            "cpu": server.cpu,
-            "threads": server.threads,
-            "oom_disabled": server.oom_disabled,
-        },
-        "feature_limits": {
-            "databases": server.database_limit,
-            "allocations": server.allocation_limit,
-            "backups": server.backup_limit,
-        },
+        "limits": server_limits(server),
+        "feature_limits": feature_limits(server),
         "user": server.owner_id,
         "node": server.node_id,
         "allocation": server.allocation_id,
@@ -721,8 +714,8 @@ def app_server(store: PanelStore, server: FakeServer, includes: set[str] | None 
         "updated_at": iso(server.updated_at),
         "created_at": iso(server.created_at),
     }
+    relationships: JsonDict = {}
     if includes:
-        relationships: JsonDict = {}
         if "allocations" in includes:
             relationships["allocations"] = list_of(app_allocation(store, a) for a in store.server_allocations(server))
         if "user" in includes:
@@ -752,9 +745,7 @@ def app_server(store: PanelStore, server: FakeServer, includes: set[str] | None 
             relationships["node"] = app_node(store, node) if node else null_resource()
         if "databases" in includes:
             relationships["databases"] = list_of(app_database(store, d) for d in server.databases)
-        if relationships:
-            attributes["relationships"] = relationships
-    return item("server", attributes)
+    return with_relationships("server", attributes, relationships)
 
 
 def activity_id(seed: str) -> str:
