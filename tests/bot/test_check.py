@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,27 +18,16 @@ from bot.crypto import KeyVault
 from bot.storage import Storage
 from bot.testing import FakeDiscord
 from pyjexactyl.testing import FakePanel
+from tests.bot.helpers import free_port
 
 DISCORD_TOKEN = "canary-discord-token-0123456789abcdef"
 LINKED_USER = 710000000000000001
 
 
 @pytest_asyncio.fixture
-async def panel() -> AsyncIterator[FakePanel]:
-    async with FakePanel() as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture
 async def discord() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord(token=DISCORD_TOKEN) as fake:
         yield fake
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def base_env(panel: FakePanel, discord: FakeDiscord, data_dir: Path, key: str) -> dict[str, str]:
@@ -57,6 +45,13 @@ async def seed_link(data_dir: Path, key: str, panel_key: str) -> None:
     """One linked account whose panel key is encrypted with ``key``."""
     async with Storage.open(data_dir / "bot.db") as storage:
         await storage.link_account(LINKED_USER, 2, "alice", False, KeyVault([key]).encrypt(panel_key))
+
+
+async def passing_env(panel: FakePanel, discord: FakeDiscord, data_dir: Path) -> dict[str, str]:
+    """An environment every check passes with: an application key and one linked account in ``data_dir``."""
+    key = Fernet.generate_key().decode()
+    await seed_link(data_dir, key, panel.user.client_key or "")
+    return {**base_env(panel, discord, data_dir, key), "PANEL_APPLICATION_KEY": panel.application_key}
 
 
 def secrets_of(panel: FakePanel, env: dict[str, str]) -> list[str]:
@@ -85,9 +80,7 @@ def config_for(env: dict[str, str]) -> BotConfig:
 async def test_everything_passes_with_an_application_key(
     panel: FakePanel, discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    key = Fernet.generate_key().decode()
-    await seed_link(tmp_path, key, panel.user.client_key or "")
-    env = {**base_env(panel, discord, tmp_path, key), "PANEL_APPLICATION_KEY": panel.application_key}
+    env = await passing_env(panel, discord, tmp_path)
     report = await run_checks(config_for(env))
     text = "\n".join(report.lines())
     assert report.ok, text
@@ -209,9 +202,7 @@ async def run_check_command(env: dict[str, str], cwd: Path) -> tuple[int, str]:
 async def test_the_command_exits_0_when_the_bot_can_start(
     panel: FakePanel, discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    key = Fernet.generate_key().decode()
-    await seed_link(tmp_path, key, panel.user.client_key or "")
-    env = {**base_env(panel, discord, tmp_path, key), "PANEL_APPLICATION_KEY": panel.application_key}
+    env = await passing_env(panel, discord, tmp_path)
     status, out = await run_check_command(env, tmp_path)
     assert status == 0, out
     assert f"✔ panel: panel reachable at {panel.url}" in out

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import tomllib
@@ -23,6 +22,7 @@ import pytest
 
 from bot.health import HealthServer
 from bot.storage import Storage
+from tests.bot.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD", re.I)
@@ -180,12 +180,6 @@ class _ReadyBot:
 
     def is_closed(self) -> bool:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def run_health_check(tmp_path: Path, port: int) -> tuple[int, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,26 +22,15 @@ from bot.health import HealthServer, probe, probe_main
 from bot.storage import Storage
 from bot.testing import FakeDiscord
 from pyjexactyl.testing import FakePanel
+from tests.bot.helpers import free_port
 
 GUILD_ID = 910000000000000001
-
-
-@pytest_asyncio.fixture
-async def panel() -> AsyncIterator[FakePanel]:
-    async with FakePanel() as fake:
-        yield fake
 
 
 @pytest_asyncio.fixture
 async def discord() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord(guild_ids=(GUILD_ID,)) as fake:
         yield fake
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def get(url: str) -> tuple[int, dict[str, Any]]:

@@ -11,6 +11,10 @@ Fixtures:
     users: ``users()`` returns a new distinct Discord :class:`FakeUser`.
     link: ``await link(user, key)`` links through the real ``/account link`` modal; returns the record.
     log_records: every log record the bot process emitted (for secret-leak assertions).
+    clean_discord: after the test, the fake Discord saw no limit violation and no unknown request (a module
+        opts in with ``pytest.mark.usefixtures("clean_discord")`` in its ``pytestmark``).
+
+Helpers that are plain functions (message text, buttons, linking a fresh player) are in ``helpers.py``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from bot.discord_endpoints import reset_discord_endpoints
 from bot.logs import RedactingFilter
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
+
+# The helpers assert too: rewrite them like the tests so that a failure shows the compared values.
+pytest.register_assert_rewrite("tests.e2e.helpers")
 
 GUILD_ID = 910000000000000001
 ADMIN_PERMISSIONS = 8  # Discord's ADMINISTRATOR bit
@@ -114,6 +121,12 @@ async def bot(
         await instance.close()
         await asyncio.wait_for(task, 10)
         reset_discord_endpoints()
+
+
+@pytest.fixture
+def clean_discord(discord: FakeDiscord) -> Iterator[None]:
+    yield
+    discord.assert_clean()
 
 
 @pytest.fixture

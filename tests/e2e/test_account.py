@@ -12,41 +12,13 @@ import pytest
 
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
+from tests.e2e.helpers import button_id, linked_user, new_account, text_of, wait_message
 
 from .conftest import GUILD_ID, modal_field_ids
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 Link = Callable[[FakeUser, str], Any]
-
-
-def message_text(message: dict[str, Any] | None) -> str:
-    """Content plus every embed string of a message."""
-    if message is None:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
-def button_id(message: dict[str, Any] | None, label: str) -> str:
-    """The custom_id of the button labelled ``label``."""
-    assert message is not None
-    for row in message.get("components") or []:
-        for component in row.get("components") or []:
-            if component.get("label") == label:
-                return str(component["custom_id"])
-    raise AssertionError(f"no button {label!r} in {message.get('components')}")
-
-
-async def wait_text(ix: InteractionRecord, text: str, timeout: float = 5.0) -> dict[str, Any]:
-    """Waits until the interaction's latest message contains ``text``; returns that message."""
-    await ix.wait_for(lambda r: text in message_text(r.last_message), timeout)
-    assert ix.last_message is not None
-    return ix.last_message
 
 
 def assert_answered_well(ix: InteractionRecord, *, deferred: bool = True) -> None:
@@ -56,16 +28,6 @@ def assert_answered_well(ix: InteractionRecord, *, deferred: bool = True) -> Non
         assert ix.deferred, ix.describe()
 
 
-@pytest.fixture(autouse=True)
-def _no_violations(discord: FakeDiscord) -> Any:
-    yield
-    discord.assert_clean()
-
-
-def new_account(panel: FakePanel, user: FakeUser, *, admin: bool = False) -> Any:
-    return panel.add_user(f"acct{user.id % 100000}", admin=admin)
-
-
 # ------------------------------------------------------------------------------------------ link
 
 
@@ -73,7 +35,7 @@ async def test_link_opens_a_modal_and_links_with_a_client_key(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser]
 ) -> None:
     user = users()
-    account = new_account(panel, user)
+    account = new_account(panel, user, "acct")
 
     opened = await discord.slash(user, "account link", guild_id=GUILD_ID)
     await opened.wait_callback()
@@ -85,7 +47,7 @@ async def test_link_opens_a_modal_and_links_with_a_client_key(
     submitted = await discord.submit_modal(user, modal_id, {fields[0]: account.client_key}, origin=opened)
     message = await submitted.wait_final(10)
     assert_answered_well(submitted)
-    assert f"Linked to panel account **{account.username}**" in message_text(message)
+    assert f"Linked to panel account **{account.username}**" in text_of(message)
 
     stored = await bot.storage.get_link(user.id)
     assert stored is not None and stored.panel_user_id == account.id and not stored.is_panel_admin
@@ -98,7 +60,7 @@ async def test_link_refuses_an_application_key_and_says_which_key_to_create(
 ) -> None:
     user = users()
     submitted = await link(user, panel.application_key)
-    text = message_text(submitted.final)
+    text = text_of(submitted.final)
     assert "application API key" in text
     assert "client API key" in text and f"{panel.url}/account/api" in text
     assert_answered_well(submitted)
@@ -110,13 +72,13 @@ async def test_link_refuses_an_unknown_or_revoked_key(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
     user = users()
-    account = new_account(panel, user)
+    account = new_account(panel, user, "acct")
     revoked = account.client_key
     with panel.store.lock:
         del panel.store.api_keys[revoked[:16]]
 
     submitted = await link(user, revoked)
-    text = message_text(submitted.final)
+    text = text_of(submitted.final)
     assert "rejected that key" in text and "revoked" in text
     assert f"{panel.url}/account/api" in text
     assert await bot.storage.get_link(user.id) is None
@@ -128,7 +90,7 @@ async def test_link_refuses_something_that_is_not_a_key(
 ) -> None:
     user = users()
     submitted = await link(user, "this is not an api key at all")
-    assert "does not look like a panel client API key" in message_text(submitted.final)
+    assert "does not look like a panel client API key" in text_of(submitted.final)
     assert await bot.storage.get_link(user.id) is None
 
 
@@ -136,11 +98,11 @@ async def test_relinking_replaces_the_previous_link(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
     user = users()
-    first = new_account(panel, user)
+    first = new_account(panel, user, "acct")
     second = panel.add_user(f"second{user.id % 100000}")
     await link(user, first.client_key)
     submitted = await link(user, second.client_key)
-    assert f"**{second.username}**" in message_text(submitted.final)
+    assert f"**{second.username}**" in text_of(submitted.final)
     stored = await bot.storage.get_link(user.id)
     assert stored is not None and stored.panel_user_id == second.id
     assert discord.find_in_payloads(first.client_key) == []
@@ -150,16 +112,14 @@ async def test_relinking_replaces_the_previous_link(
 async def test_a_key_revoked_after_linking_gets_the_revoked_message(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
-    user = users()
-    account = new_account(panel, user)
-    await link(user, account.client_key)
+    user, account = await linked_user(panel, users, link, "acct")
     with panel.store.lock:
         del panel.store.api_keys[account.client_key[:16]]
 
     ix = await discord.slash(user, "server list", guild_id=GUILD_ID)
     message = await ix.wait_final(10)
     assert_answered_well(ix)
-    text = message_text(message)
+    text = text_of(message)
     assert "revoked" in text and "/account link" in text
     assert discord.find_in_payloads(account.client_key) == []
 
@@ -170,9 +130,7 @@ async def test_a_key_revoked_after_linking_gets_the_revoked_message(
 async def test_info_shows_the_linked_account(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
-    user = users()
-    account = new_account(panel, user, admin=True)
-    await link(user, account.client_key)
+    user, account = await linked_user(panel, users, link, "acct", admin=True)
 
     ix = await discord.slash(user, "account info", guild_id=GUILD_ID)
     message = await ix.wait_final(5)
@@ -188,9 +146,7 @@ async def test_info_shows_the_linked_account(
 async def test_info_for_a_regular_user_says_not_admin(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
-    user = users()
-    account = new_account(panel, user)
-    await link(user, account.client_key)
+    user, _ = await linked_user(panel, users, link, "acct")
     ix = await discord.slash(user, "account info", guild_id=GUILD_ID)
     message = await ix.wait_final(5)
     fields = {f["name"]: f["value"] for f in message["embeds"][0]["fields"]}
@@ -204,7 +160,7 @@ async def test_info_when_not_linked_says_how_to_link(
     ix = await discord.slash(user, "account info", guild_id=GUILD_ID)
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    text = message_text(message)
+    text = text_of(message)
     assert "not linked a panel account" in text and "/account link" in text
 
 
@@ -214,17 +170,15 @@ async def test_info_when_not_linked_says_how_to_link(
 async def test_unlink_after_confirmation_forgets_the_key(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
-    user = users()
-    account = new_account(panel, user)
-    await link(user, account.client_key)
+    user, account = await linked_user(panel, users, link, "acct")
 
     ix = await discord.slash(user, "account unlink", guild_id=GUILD_ID)
     question = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert account.username in message_text(question)
+    assert account.username in text_of(question)
     click = await discord.click(user, question, button_id(question, "Unlink account"))
     await click.wait_final(5)
-    done = await wait_text(ix, "Unlinked")
+    done = await wait_message(ix, "Unlinked")
     assert int(done.get("flags") or 0) & 64
 
     assert await bot.storage.get_link(user.id) is None
@@ -232,22 +186,20 @@ async def test_unlink_after_confirmation_forgets_the_key(
     assert any(entry.action == "account.unlink" for entry in audit)
 
     after = await discord.slash(user, "server list", guild_id=GUILD_ID)
-    assert "not linked a panel account" in message_text(await after.wait_final(5))
+    assert "not linked a panel account" in text_of(await after.wait_final(5))
     assert discord.find_in_payloads(account.client_key) == []
 
 
 async def test_unlink_cancelled_keeps_the_link(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Link
 ) -> None:
-    user = users()
-    account = new_account(panel, user)
-    await link(user, account.client_key)
+    user, _ = await linked_user(panel, users, link, "acct")
 
     ix = await discord.slash(user, "account unlink", guild_id=GUILD_ID)
     question = await ix.wait_final(5)
     click = await discord.click(user, question, button_id(question, "Cancel"))
     await click.wait_final(5)
-    await wait_text(ix, "Cancelled")
+    await wait_message(ix, "Cancelled")
     assert await bot.storage.get_link(user.id) is not None
 
 
@@ -258,5 +210,5 @@ async def test_unlink_when_not_linked_says_how_to_link(
     ix = await discord.slash(user, "account unlink", guild_id=GUILD_ID)
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "not linked a panel account" in message_text(message)
+    assert "not linked a panel account" in text_of(message)
     assert not message.get("components")

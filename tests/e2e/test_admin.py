@@ -5,8 +5,7 @@ cancel, refusals), with the audit log and the key the panel calls are made with.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +14,11 @@ import pytest
 from bot.testing import FakeDiscord, FakeRole, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
+from tests.e2e.helpers import button_id, confirm_message, linked_user, text_of, wait_audit, wait_text
 
 from .conftest import ADMIN_PERMISSIONS, GUILD_ID
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 ADMIN_ROLE = FakeRole(id=950000000000000001, name="Panel staff")
 OTHER_ROLE = FakeRole(id=950000000000000002, name="Members")
@@ -26,43 +26,6 @@ BOT_ENV = {"ADMIN_ROLE_IDS": f"{ADMIN_ROLE.id}, 950000000000000099"}
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def text_of(message: dict[str, Any] | None) -> str:
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
-def all_text(ix: InteractionRecord) -> str:
-    return "\n".join(text_of(m) for m in ix.messages)
-
-
-async def wait_text(ix: InteractionRecord, needle: str, timeout: float = 5.0) -> str:
-    await ix.wait_for(lambda r: needle in all_text(r), timeout)
-    return all_text(ix)
-
-
-def buttons(message: dict[str, Any] | None) -> list[dict[str, Any]]:
-    assert message is not None
-    return [c for row in message.get("components") or [] for c in row.get("components") or []]
-
-
-def button_id(message: dict[str, Any] | None, label: str) -> str:
-    for button in buttons(message):
-        if button.get("label") == label:
-            return str(button["custom_id"])
-    raise AssertionError(f"no button {label!r} in {[b.get('label') for b in buttons(message)]}")
-
-
-async def confirm_message(ix: InteractionRecord, label: str) -> dict[str, Any]:
-    await ix.wait_for(lambda r: any(b.get("label") == label for m in r.messages for b in buttons(m)), 5)
-    return next(m for m in ix.messages if any(b.get("label") == label for b in buttons(m)))
 
 
 @dataclass
@@ -75,21 +38,12 @@ class Invoker:
     roles: tuple[FakeRole, ...] = ()
 
 
-@pytest.fixture(autouse=True)
-def _clean(discord: FakeDiscord) -> Iterator[None]:
-    yield
-    discord.assert_clean()
-
-
 @pytest.fixture
 def make_invoker(panel: FakePanel, users: Callable[..., FakeUser], link: Any) -> Callable[..., Any]:
     async def make(
         *, panel_admin: bool = True, permissions: int | None = ADMIN_PERMISSIONS, roles: tuple[FakeRole, ...] = ()
     ) -> Invoker:
-        user = users("staff")
-        account = panel.add_user(f"staff{user.id % 100000}", admin=panel_admin)
-        linked = await link(user, account.client_key)
-        assert "Linked" in text_of(linked.final)
+        user, account = await linked_user(panel, users, link, "staff", admin=panel_admin)
         return Invoker(user, account, permissions, roles)
 
     return make
@@ -111,19 +65,6 @@ async def admin(discord: FakeDiscord, who: Invoker, command: str, **options: Any
     assert ix.deferred, f"/admin {command} must defer first"
     assert ix.latency is not None and ix.latency < 3
     return ix
-
-
-async def audit_for(bot: Any, user: FakeUser) -> list[Any]:
-    return list(await bot.storage.recent_audit(50, discord_user_id=user.id))
-
-
-async def wait_audit(bot: Any, user: FakeUser, action: str, outcome: str) -> Any:
-    for _ in range(100):
-        for entry in await audit_for(bot, user):
-            if entry.action == action and entry.outcome == outcome:
-                return entry
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no audit entry {action} {outcome}: {await audit_for(bot, user)}")
 
 
 def panel_user(panel: FakePanel, username: str) -> PanelUser | None:

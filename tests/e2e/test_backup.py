@@ -8,88 +8,42 @@ download, delete and restore (confirm and cancel, locked backups, truncate), the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
-from pyjexactyl.testing import FakePanel, FakeServer
-from pyjexactyl.testing import FakeUser as PanelUser
+from pyjexactyl.testing import FakePanel
+from tests.e2e.helpers import (
+    Player,
+    audit_for,
+    button_id,
+    buttons,
+    confirm_message,
+    link_account,
+    new_account,
+    text_of,
+    wait_audit,
+    wait_text,
+)
 
 from .conftest import GUILD_ID
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def text_of(message: dict[str, Any] | None) -> str:
-    """A message's content and every visible embed text."""
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
-def all_text(ix: InteractionRecord) -> str:
-    return "\n".join(text_of(m) for m in ix.messages)
-
-
-async def wait_text(ix: InteractionRecord, needle: str, timeout: float = 5.0) -> str:
-    """Waits until one of the interaction's messages shows ``needle``; returns all their text."""
-    await ix.wait_for(lambda r: needle in all_text(r), timeout)
-    return all_text(ix)
-
-
-def buttons(message: dict[str, Any] | None) -> list[dict[str, Any]]:
-    assert message is not None
-    return [c for row in message.get("components") or [] for c in row.get("components") or []]
-
-
-def button_id(message: dict[str, Any] | None, label: str) -> str:
-    for button in buttons(message):
-        if button.get("label") == label:
-            return str(button["custom_id"])
-    raise AssertionError(f"no button {label!r} in {[b.get('label') for b in buttons(message)]}")
-
-
-async def confirm_message(ix: InteractionRecord, label: str) -> dict[str, Any]:
-    """Waits for the confirmation question with a ``label`` button and returns that message."""
-    await ix.wait_for(lambda r: any(b.get("label") == label for m in r.messages for b in buttons(m)), 5)
-    return next(m for m in ix.messages if any(b.get("label") == label for b in buttons(m)))
-
-
-@dataclass
-class Owner:
-    """A Discord user linked to their own panel account, with one server."""
-
-    discord: FakeUser
-    account: PanelUser
-    server: FakeServer
-
-
-@pytest.fixture(autouse=True)
-def _clean(discord: FakeDiscord) -> Iterator[None]:
-    yield
-    discord.assert_clean()
-
-
 @pytest.fixture
 def make_owner(panel: FakePanel, users: Callable[..., FakeUser], link: Any) -> Callable[..., Any]:
-    async def make(server_name: str = "Backup Box", *, backup_limit: int = 10) -> Owner:
+    async def make(server_name: str = "Backup Box", *, backup_limit: int = 10) -> Player:
         user = users("bk")
-        account = panel.add_user(f"bk{user.id % 100000}")
+        account = new_account(panel, user, "bk")
         server = panel.add_server(account, server_name, backup_limit=backup_limit)
-        linked = await link(user, account.client_key)
-        assert "Linked" in text_of(linked.final)
-        return Owner(user, account, server)
+        await link_account(link, user, account)
+        return Player(user, account, server)
 
     return make
 
@@ -100,20 +54,6 @@ async def run(discord: FakeDiscord, user: FakeUser, command: str, **options: Any
     assert ix.deferred, f"/{command} must defer first"
     assert ix.latency is not None and ix.latency < 3
     return ix
-
-
-async def audit_for(bot: Any, user: FakeUser) -> list[Any]:
-    return list(await bot.storage.recent_audit(50, discord_user_id=user.id))
-
-
-async def wait_audit(bot: Any, user: FakeUser, action: str, outcome: str) -> Any:
-    """The audit entry ``action`` with ``outcome`` of ``user`` (written just after the answer)."""
-    for _ in range(100):
-        for entry in await audit_for(bot, user):
-            if entry.action == action and entry.outcome == outcome:
-                return entry
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no audit entry {action} {outcome}: {await audit_for(bot, user)}")
 
 
 # ---------------------------------------------------------------------------------------------- list
@@ -129,7 +69,7 @@ async def test_list_shows_every_state_and_paginates(
     for i in range(9):
         panel.add_backup(owner.server, f"nightly-{i}")
 
-    ix = await run(discord, owner.discord, "backup list", server=owner.server.identifier)
+    ix = await run(discord, owner.user, "backup list", server=owner.server.identifier)
     first = await ix.wait_final(5)
     assert ix.ephemeral
     page1 = text_of(first)
@@ -140,7 +80,7 @@ async def test_list_shows_every_state_and_paginates(
     assert "1/2" in labels
 
     # Every state and the lock are shown, whichever page they are on.
-    after = await discord.click(owner.discord, first, button_id(first, "›"))
+    after = await discord.click(owner.user, first, button_id(first, "›"))
     await after.wait_final(5)
     page2 = text_of(after.last_message)
     assert "page 2/2" in page2
@@ -151,14 +91,14 @@ async def test_list_shows_every_state_and_paginates(
     assert "<t:" in both  # created as a Discord timestamp
 
     # Only the invoker turns the pages.
-    stranger = FakeUser(id=owner.discord.id + 1_000_000, username="stranger")
+    stranger = FakeUser(id=owner.user.id + 1_000_000, username="stranger")
     with pytest.raises(PermissionError):
         await discord.click(stranger, after.last_message or first, button_id(first, "‹"))
 
 
 async def test_list_without_backups(bot: Any, discord: FakeDiscord, make_owner: Any) -> None:
     owner = await make_owner("Empty")
-    ix = await run(discord, owner.discord, "backup list", server=owner.server.identifier)
+    ix = await run(discord, owner.user, "backup list", server=owner.server.identifier)
     message = await ix.wait_final(5)
     assert "has no backups yet" in text_of(message)
     assert "/backup create" in text_of(message)
@@ -170,7 +110,7 @@ async def test_list_refuses_someone_elses_server(
 ) -> None:
     owner = await make_owner("Mine")
     other = panel.add_server(panel.admin, "Not Yours")
-    ix = await run(discord, owner.discord, "backup list", server=other.identifier)
+    ix = await run(discord, owner.user, "backup list", server=other.identifier)
     message = await ix.wait_final(5)
     assert f"No server matching “{other.identifier}”" in text_of(message)
     assert ix.ephemeral
@@ -188,7 +128,7 @@ async def test_create_edits_progress_until_completed(
     panel.runtime.backup_duration, cog.progress_edit_seconds = 0.6, 0.1
     try:
         ix = await run(
-            discord, owner.discord, "backup create", server=owner.server.identifier, name="pre-update", locked=True
+            discord, owner.user, "backup create", server=owner.server.identifier, name="pre-update", locked=True
         )
         first = await ix.wait_final(5)
         assert ix.ephemeral
@@ -209,7 +149,7 @@ async def test_create_edits_progress_until_completed(
 
     backup = next(b for b in owner.server.backups if b.name == "pre-update")
     assert backup.is_locked and backup.is_successful
-    entries = await audit_for(bot, owner.discord)
+    entries = await audit_for(bot, owner.user)
     assert any(
         e.action == "backup.create" and e.outcome == "ok" and owner.server.identifier in e.target for e in entries
     )
@@ -222,7 +162,7 @@ async def test_create_reports_a_failed_backup(
     old = panel.runtime.backup_duration
     panel.runtime.backup_duration = 5.0
     try:
-        ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier, name="doomed")
+        ix = await run(discord, owner.user, "backup create", server=owner.server.identifier, name="doomed")
         await wait_text(ix, "⏳ Backup in progress")
         backup = next(b for b in owner.server.backups if b.name == "doomed")
         with panel.store.lock:
@@ -240,7 +180,7 @@ async def test_create_stops_following_after_backup_wait(
     old_duration, old_wait = panel.runtime.backup_duration, bot.backup_wait
     panel.runtime.backup_duration, bot.backup_wait = 3.0, 0.3
     try:
-        ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier, name="huge")
+        ix = await run(discord, owner.user, "backup create", server=owner.server.identifier, name="huge")
         text = await wait_text(ix, "Still running after", timeout=5)
     finally:
         panel.runtime.backup_duration, bot.backup_wait = old_duration, old_wait
@@ -249,7 +189,7 @@ async def test_create_stops_following_after_backup_wait(
 
 async def test_create_without_a_name_uses_the_panels(bot: Any, discord: FakeDiscord, make_owner: Any) -> None:
     owner = await make_owner("Unnamed")
-    ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier)
+    ix = await run(discord, owner.user, "backup create", server=owner.server.identifier)
     text = await wait_text(ix, "✅ Backup completed")
     assert "Backup at " in text
     assert not owner.server.backups[0].is_locked
@@ -258,28 +198,28 @@ async def test_create_without_a_name_uses_the_panels(bot: Any, discord: FakeDisc
 async def test_create_throttle_is_explained(bot: Any, discord: FakeDiscord, make_owner: Any) -> None:
     owner = await make_owner("Throttled", backup_limit=10)
     for name in ("one", "two"):
-        ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier, name=name)
+        ix = await run(discord, owner.user, "backup create", server=owner.server.identifier, name=name)
         await wait_text(ix, "✅ Backup completed")
-    ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier, name="three")
+    ix = await run(discord, owner.user, "backup create", server=owner.server.identifier, name="three")
     message = await ix.wait_final(5)
     text = text_of(message)
     assert "Only 2 backups may be generated within a 600 second span of time." in text
     assert "Try again in" in text
     assert ix.ephemeral
     assert len(owner.server.backups) == 2
-    entries = await audit_for(bot, owner.discord)
+    entries = await audit_for(bot, owner.user)
     assert any(e.action == "backup.create" and e.outcome == "failed: RateLimitedError" for e in entries)
 
 
 async def test_create_limit_is_explained(bot: Any, discord: FakeDiscord, panel: FakePanel, make_owner: Any) -> None:
     owner = await make_owner("Full", backup_limit=1)
     panel.add_backup(owner.server, "the only one")
-    ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier)
+    ix = await run(discord, owner.user, "backup create", server=owner.server.identifier)
     message = await ix.wait_final(5)
     assert "Cannot create a new backup, this server has reached its limit of 1 backups." in text_of(message)
 
     owner.server.backup_limit = 0
-    ix = await run(discord, owner.discord, "backup create", server=owner.server.identifier)
+    ix = await run(discord, owner.user, "backup create", server=owner.server.identifier)
     message = await ix.wait_final(5)
     assert "reached its limit of 0 backups" in text_of(message)
 
@@ -292,7 +232,7 @@ async def test_download_gives_the_signed_link_privately(
 ) -> None:
     owner = await make_owner("Downloads")
     backup = panel.add_backup(owner.server, "world-save")
-    ix = await run(discord, owner.discord, "backup download", server=owner.server.identifier, backup=backup.uuid)
+    ix = await run(discord, owner.user, "backup download", server=owner.server.identifier, backup=backup.uuid)
     message = await ix.wait_final(5)
     assert ix.ephemeral
     text = text_of(message)
@@ -313,13 +253,13 @@ async def test_download_refuses_unfinished_and_unknown_backups(
 ) -> None:
     owner = await make_owner("NotYet")
     running = panel.add_backup(owner.server, "half-done", completed=False)
-    ix = await run(discord, owner.discord, "backup download", server=owner.server.identifier, backup=running.uuid)
+    ix = await run(discord, owner.user, "backup download", server=owner.server.identifier, backup=running.uuid)
     assert "is in progress: only completed backups can be downloaded" in text_of(await ix.wait_final(5))
 
     # A backup of another server (even one the user owns) is not accepted for this server.
     other = panel.add_server(owner.account, "Other Box")
     foreign = panel.add_backup(other, "elsewhere")
-    ix = await run(discord, owner.discord, "backup download", server=owner.server.identifier, backup=foreign.uuid)
+    ix = await run(discord, owner.user, "backup download", server=owner.server.identifier, backup=foreign.uuid)
     assert f"No backup matching “{foreign.uuid}” on **NotYet**" in text_of(await ix.wait_final(5))
     assert not any(r.path.endswith(f"{foreign.uuid}/download") for r in panel.requests)
 
@@ -330,7 +270,7 @@ async def test_download_refuses_unfinished_and_unknown_backups(
 async def test_delete_after_confirmation(bot: Any, discord: FakeDiscord, panel: FakePanel, make_owner: Any) -> None:
     owner = await make_owner("Deleting")
     backup = panel.add_backup(owner.server, "old-one")
-    ix = await run(discord, owner.discord, "backup delete", server=owner.server.identifier, backup=backup.uuid)
+    ix = await run(discord, owner.user, "backup delete", server=owner.server.identifier, backup=backup.uuid)
     question = await confirm_message(ix, "Delete backup")
     assert "Delete the backup **old-one**" in text_of(question)
     assert "cannot be undone" in text_of(question)
@@ -338,12 +278,12 @@ async def test_delete_after_confirmation(bot: Any, discord: FakeDiscord, panel: 
     danger = next(b for b in buttons(question) if b["label"] == "Delete backup")
     assert danger["style"] == 4  # danger
 
-    click = await discord.click(owner.discord, question, button_id(question, "Delete backup"))
+    click = await discord.click(owner.user, question, button_id(question, "Delete backup"))
     await click.wait_final(5)
     await wait_text(ix, "Deleted the backup **old-one**")
     assert backup.deleted_at is not None
     assert all(b.get("disabled") for b in buttons(discord.store.get(int(question["id"]))))
-    entries = await audit_for(bot, owner.discord)
+    entries = await audit_for(bot, owner.user)
     assert any(e.action == "backup.delete" and e.outcome == "ok" and backup.uuid in e.target for e in entries)
 
 
@@ -352,14 +292,14 @@ async def test_delete_cancelled_keeps_the_backup(
 ) -> None:
     owner = await make_owner("Keeping")
     backup = panel.add_backup(owner.server, "precious")
-    ix = await run(discord, owner.discord, "backup delete", server=owner.server.identifier, backup=backup.uuid)
+    ix = await run(discord, owner.user, "backup delete", server=owner.server.identifier, backup=backup.uuid)
     question = await confirm_message(ix, "Delete backup")
-    click = await discord.click(owner.discord, question, button_id(question, "Cancel"))
+    click = await discord.click(owner.user, question, button_id(question, "Cancel"))
     await click.wait_final(5)
     await wait_text(ix, "Cancelled: nothing was done.")
     assert backup.deleted_at is None
     assert not any(r.method == "DELETE" and backup.uuid in r.path for r in panel.requests)
-    await wait_audit(bot, owner.discord, "backup.delete", "not confirmed")
+    await wait_audit(bot, owner.user, "backup.delete", "not confirmed")
 
 
 async def test_delete_of_a_locked_backup_is_refused_by_the_panel(
@@ -367,14 +307,14 @@ async def test_delete_of_a_locked_backup_is_refused_by_the_panel(
 ) -> None:
     owner = await make_owner("Locked")
     backup = panel.add_backup(owner.server, "keep-forever", locked=True)
-    ix = await run(discord, owner.discord, "backup delete", server=owner.server.identifier, backup="keep-forever")
+    ix = await run(discord, owner.user, "backup delete", server=owner.server.identifier, backup="keep-forever")
     question = await confirm_message(ix, "Delete backup")
     assert "🔒 locked" in text_of(question)
-    click = await discord.click(owner.discord, question, button_id(question, "Delete backup"))
+    click = await discord.click(owner.user, question, button_id(question, "Delete backup"))
     await click.wait_final(5)
     await wait_text(ix, "Cannot delete a backup that is marked as locked.")
     assert backup.deleted_at is None
-    entries = await audit_for(bot, owner.discord)
+    entries = await audit_for(bot, owner.user)
     assert any(e.action == "backup.delete" and e.outcome == "failed: BadRequestError" for e in entries)
 
 
@@ -387,20 +327,20 @@ async def test_restore_with_truncate_warns_and_restores(
     owner = await make_owner("Restoring")
     backup = panel.add_backup(owner.server, "known-good")
     ix = await run(
-        discord, owner.discord, "backup restore", server=owner.server.identifier, backup=backup.uuid, truncate=True
+        discord, owner.user, "backup restore", server=owner.server.identifier, backup=backup.uuid, truncate=True
     )
     question = await confirm_message(ix, "Restore backup")
     text = text_of(question)
     assert "truncate is on: every file on the server is deleted first" in text
     assert owner.server.status is None
 
-    click = await discord.click(owner.discord, question, button_id(question, "Restore backup"))
+    click = await discord.click(owner.user, question, button_id(question, "Restore backup"))
     await click.wait_final(5)
     await wait_text(ix, "Restoring **known-good** onto **Restoring** after deleting every file")
     restore = [r for r in panel.requests if r.path.endswith(f"/backups/{backup.uuid}/restore")]
     assert restore and restore[-1].json == {"truncate": True}
     assert owner.server.status == "restoring_backup"
-    entries = await audit_for(bot, owner.discord)
+    entries = await audit_for(bot, owner.user)
     assert any(
         e.action == "backup.restore" and e.outcome == "ok" and "truncate=True" in (e.detail or "") for e in entries
     )
@@ -415,30 +355,30 @@ async def test_restore_without_truncate_and_cancel(
 ) -> None:
     owner = await make_owner("Careful")
     backup = panel.add_backup(owner.server, "snapshot")
-    ix = await run(discord, owner.discord, "backup restore", server=owner.server.identifier, backup=backup.uuid)
+    ix = await run(discord, owner.user, "backup restore", server=owner.server.identifier, backup=backup.uuid)
     question = await confirm_message(ix, "Restore backup")
     assert "truncate is on" not in text_of(question)
     assert "other files are kept" in text_of(question)
-    click = await discord.click(owner.discord, question, button_id(question, "Cancel"))
+    click = await discord.click(owner.user, question, button_id(question, "Cancel"))
     await click.wait_final(5)
     await wait_text(ix, "Cancelled: nothing was done.")
     assert not any(r.path.endswith(f"/backups/{backup.uuid}/restore") for r in panel.requests)
 
     # A failed backup cannot be restored: refused before any confirmation.
     failed = panel.add_backup(owner.server, "broken", successful=False)
-    ix = await run(discord, owner.discord, "backup restore", server=owner.server.identifier, backup=failed.uuid)
+    ix = await run(discord, owner.user, "backup restore", server=owner.server.identifier, backup=failed.uuid)
     assert "is failed: only completed backups can be restored" in text_of(await ix.wait_final(5))
 
 
 async def test_only_the_invoker_can_confirm(bot: Any, discord: FakeDiscord, panel: FakePanel, make_owner: Any) -> None:
     owner = await make_owner("Guarded")
     backup = panel.add_backup(owner.server, "mine")
-    ix = await run(discord, owner.discord, "backup delete", server=owner.server.identifier, backup=backup.uuid)
+    ix = await run(discord, owner.user, "backup delete", server=owner.server.identifier, backup=backup.uuid)
     question = await confirm_message(ix, "Delete backup")
-    stranger = FakeUser(id=owner.discord.id + 2_000_000, username="stranger")
+    stranger = FakeUser(id=owner.user.id + 2_000_000, username="stranger")
     with pytest.raises(PermissionError):  # ephemeral: nobody else can even see it
         await discord.click(stranger, question, button_id(question, "Delete backup"))
-    click = await discord.click(owner.discord, question, button_id(question, "Cancel"))
+    click = await discord.click(owner.user, question, button_id(question, "Cancel"))
     await click.wait_final(5)
     assert backup.deleted_at is None
 
@@ -460,7 +400,7 @@ async def test_backup_autocomplete_follows_the_chosen_server(
     panel.add_backup(other, "second-only")
 
     choices = await discord.autocomplete(
-        owner.discord, "backup delete", {"server": owner.server.identifier}, focused="backup", guild_id=GUILD_ID
+        owner.user, "backup delete", {"server": owner.server.identifier}, focused="backup", guild_id=GUILD_ID
     )
     assert len(choices) == 25
     assert all(len(c["name"]) <= 100 for c in choices)
@@ -468,7 +408,7 @@ async def test_backup_autocomplete_follows_the_chosen_server(
     assert choices[0]["name"].startswith("special-running")  # newest first
 
     choices = await discord.autocomplete(
-        owner.discord,
+        owner.user,
         "backup delete",
         {"server": owner.server.identifier, "backup": "really-long"},
         focused="backup",
@@ -479,7 +419,7 @@ async def test_backup_autocomplete_follows_the_chosen_server(
     assert "…" in choices[0]["name"]
 
     choices = await discord.autocomplete(
-        owner.discord,
+        owner.user,
         "backup restore",
         {"server": owner.server.identifier, "backup": "SPECIAL"},
         focused="backup",
@@ -492,7 +432,7 @@ async def test_backup_autocomplete_follows_the_chosen_server(
 
     # The other server's backups when that server is chosen (by name, as a user may type it).
     choices = await discord.autocomplete(
-        owner.discord, "backup download", {"server": "Second"}, focused="backup", guild_id=GUILD_ID
+        owner.user, "backup download", {"server": "Second"}, focused="backup", guild_id=GUILD_ID
     )
     assert [c["name"].split(" (")[0] for c in choices] == ["second-only"]
 
@@ -502,12 +442,12 @@ async def test_backup_autocomplete_without_a_usable_server_is_empty(
 ) -> None:
     owner = await make_owner("Lonely")
     panel.add_backup(owner.server, "x")
-    assert await discord.autocomplete(owner.discord, "backup delete", {}, focused="backup", guild_id=GUILD_ID) == []
+    assert await discord.autocomplete(owner.user, "backup delete", {}, focused="backup", guild_id=GUILD_ID) == []
     foreign = panel.add_server(panel.admin, "Foreign")
     panel.add_backup(foreign, "secret-stuff")
     assert (
         await discord.autocomplete(
-            owner.discord, "backup delete", {"server": foreign.identifier}, focused="backup", guild_id=GUILD_ID
+            owner.user, "backup delete", {"server": foreign.identifier}, focused="backup", guild_id=GUILD_ID
         )
         == []
     )
@@ -526,13 +466,13 @@ async def test_backup_autocomplete_answers_in_time_when_the_panel_is_slow(
     owner = await make_owner("Sluggish")
     panel.add_backup(owner.server, "x")
     # Warm the server list, then make the backup list slow.
-    await discord.autocomplete(owner.discord, "backup list", {}, focused="server", guild_id=GUILD_ID)
+    await discord.autocomplete(owner.user, "backup list", {}, focused="server", guild_id=GUILD_ID)
     panel.set_latency(3.5)
     try:
         loop = asyncio.get_running_loop()
         started = loop.time()
         choices = await discord.autocomplete(
-            owner.discord,
+            owner.user,
             "backup delete",
             {"server": owner.server.identifier},
             focused="backup",
@@ -552,7 +492,7 @@ async def test_server_autocomplete_lists_own_servers(
     owner = await make_owner("Alpha Box")
     panel.add_server(owner.account, "Beta Box")
     choices = await discord.autocomplete(
-        owner.discord, "backup create", {"server": "beta"}, focused="server", guild_id=GUILD_ID
+        owner.user, "backup create", {"server": "beta"}, focused="server", guild_id=GUILD_ID
     )
     assert [c["name"] for c in choices] == [f"Beta Box ({c['value']})" for c in choices]
     assert len(choices) == 1
@@ -573,7 +513,7 @@ async def test_no_key_leaks_and_no_violations(
 ) -> None:
     owner = await make_owner("Hygiene")
     backup = panel.add_backup(owner.server, "h")
-    ix = await run(discord, owner.discord, "backup download", server=owner.server.identifier, backup=backup.uuid)
+    ix = await run(discord, owner.user, "backup download", server=owner.server.identifier, backup=backup.uuid)
     await ix.wait_final(5)
     discord.assert_no_violations()
     for key in (owner.account.client_key, panel.application_key, panel.user.client_key):

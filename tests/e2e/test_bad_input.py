@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -19,12 +18,12 @@ import pytest
 import pytest_asyncio
 
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
-from pyjexactyl.testing import FakePanel, FakeServer
-from pyjexactyl.testing import FakeUser as PanelUser
+from pyjexactyl.testing import FakePanel
+from tests.e2e.helpers import Player, link_account, new_account, text_of
 
 from .conftest import ADMIN_PERMISSIONS, GUILD_ID, modal_field_ids
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 OTHER_GUILD = 910000000000000777
 NOT_LINKED = "You have not linked a panel account yet"
@@ -56,17 +55,6 @@ HOSTILE = [
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def text_of(message: dict[str, Any] | None) -> str:
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
 async def refusal(ix: InteractionRecord, timeout: float = 5.0) -> str:
     """The interaction's answer, checked to be a single, timely, ephemeral first response."""
     message = await ix.wait_final(timeout)
@@ -76,27 +64,13 @@ async def refusal(ix: InteractionRecord, timeout: float = 5.0) -> str:
     return text_of(message)
 
 
-@dataclass
-class Player:
-    user: FakeUser
-    account: PanelUser
-    server: FakeServer
-
-
-@pytest.fixture(autouse=True)
-def _clean(discord: FakeDiscord) -> Iterator[None]:
-    yield
-    discord.assert_clean()
-
-
 @pytest_asyncio.fixture(loop_scope="module")
 async def player(bot: Any, panel: FakePanel, users: Callable[..., FakeUser], link: Any) -> Player:
     user = users("input")
-    account = panel.add_user(f"input{user.id % 100000}")
+    account = new_account(panel, user, "input")
     server = panel.add_server(account, "Target Practice", state="running")
     panel.add_backup(server, "nightly")
-    linked = await link(user, account.client_key)
-    assert "Linked to panel account" in text_of(linked.final)
+    await link_account(link, user, account)
     return Player(user, account, server)
 
 

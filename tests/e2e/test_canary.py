@@ -20,10 +20,11 @@ import pytest
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
+from tests.e2e.helpers import all_text, text_of
 
 from .conftest import ADMIN_PERMISSIONS, GUILD_ID
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 MODERN_ID, MODERN_SECRET = "ptlc_CANARYC4N4R", "CANARYsecretCANARYsecretCANARY42"
 LEGACY_ID, LEGACY_SECRET = "CANARYlegacyKEY0", "CANARYlegacySECRETcanaryLEGACY99"
@@ -63,23 +64,6 @@ def raw_logs() -> Iterator[list[str]]:
     root.removeHandler(handler)
 
 
-@pytest.fixture(autouse=True)
-def _clean(discord: FakeDiscord) -> Iterator[None]:
-    yield
-    discord.assert_clean()
-
-
-def text_of(message: dict[str, Any] | None) -> str:
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
 def canary_account(panel: FakePanel, username: str, identifier: str, secret: str, *, admin: bool) -> PanelUser:
     """A panel user whose only client key is ``identifier + secret``."""
     user = panel.add_user(username, admin=admin, create_key=False)
@@ -95,7 +79,7 @@ def canary_account(panel: FakePanel, username: str, identifier: str, secret: str
 async def answered(ix: InteractionRecord, needle: str, timeout: float = 5.0) -> str:
     await ix.wait_for(lambda r: any(needle in text_of(m) for m in r.messages), timeout)
     assert len(ix.callbacks) == 1 and ix.latency is not None and ix.latency < 3, ix.describe()
-    return "\n".join(text_of(m) for m in ix.messages)
+    return all_text(ix)
 
 
 async def test_canary_keys_appear_nowhere(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,23 +18,13 @@ import pytest
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel, FakeServer
 from pyjexactyl.testing import FakeUser as PanelUser
+from tests.e2e.helpers import text_of
 
 from .conftest import GUILD_ID
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 USERS = 20
-
-
-def text_of(message: dict[str, Any] | None) -> str:
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
 
 
 @dataclass
@@ -59,12 +49,6 @@ class Tenant:
         for server in self.servers:
             found += [server.name, server.identifier, server.uuid]
         return found
-
-
-@pytest.fixture(autouse=True)
-def _clean(discord: FakeDiscord) -> Iterator[None]:
-    yield
-    discord.assert_clean()
 
 
 async def make_tenants(panel: FakePanel, users: Callable[..., FakeUser], link: Any) -> list[Tenant]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -23,8 +22,8 @@ import pytest_asyncio
 
 from bot.config import DEFAULT_PANEL_TIMEOUT
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
-from pyjexactyl.testing import FakePanel, FakeServer
-from pyjexactyl.testing import FakeUser as PanelUser
+from pyjexactyl.testing import FakePanel
+from tests.e2e.helpers import Player, button_id, buttons, link_account, new_account, text_of
 
 from .conftest import GUILD_ID
 
@@ -39,30 +38,6 @@ UNREADABLE = "The panel sent an answer the bot could not read"
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def text_of(message: dict[str, Any] | None) -> str:
-    """A message's content and every visible embed text."""
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
-def buttons(message: dict[str, Any] | None) -> list[dict[str, Any]]:
-    assert message is not None
-    return [c for row in message.get("components") or [] for c in row.get("components") or []]
-
-
-def button_id(message: dict[str, Any] | None, label: str) -> str:
-    for component in buttons(message):
-        if component.get("label") == label:
-            return str(component["custom_id"])
-    raise AssertionError(f"no button {label!r} in {[b.get('label') for b in buttons(message)]}")
-
-
 def assert_deferred_in_time(ix: InteractionRecord) -> None:
     """One first response, a defer, inside 3 s, ephemeral."""
     assert len(ix.callbacks) == 1, ix.describe()
@@ -75,15 +50,6 @@ async def final_text(ix: InteractionRecord, timeout: float = 10.0) -> str:
     message = await ix.wait_final(timeout)
     assert_deferred_in_time(ix)
     return text_of(message)
-
-
-@dataclass
-class Player:
-    """A Discord user linked to their own panel account, with one running server."""
-
-    user: FakeUser
-    account: PanelUser
-    server: FakeServer
 
 
 @pytest.fixture(autouse=True)
@@ -108,10 +74,9 @@ async def new_player(
             bot.panels.timeout = timeout
         try:
             user = users("fault")
-            account = panel.add_user(f"fault{user.id % 100000}")
+            account = new_account(panel, user, "fault")
             server = panel.add_server(account, f"Box {user.id % 100000}", state="running")
-            linked = await link(user, account.client_key)
-            assert "Linked to panel account" in text_of(linked.final)
+            await link_account(link, user, account)
             await bot.panels.for_user(user.id)  # builds (and caches) the client with this timeout
         finally:
             bot.panels.timeout = default

@@ -10,34 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
-from pyjexactyl.testing import FakePanel, FakeServer
+from pyjexactyl.testing import FakePanel
+from tests.e2e.helpers import Player, link_account, new_account, text_of
 
 from .conftest import GUILD_ID
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def text_of(message: dict[str, Any] | None) -> str:
-    if not message:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-    return "\n".join(parts)
-
-
-@dataclass
-class Player:
-    user: FakeUser
-    server: FakeServer
 
 
 @pytest.fixture(autouse=True)
@@ -62,11 +46,10 @@ async def fast_identify(bot: Any) -> AsyncIterator[None]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def player(bot: Any, panel: FakePanel, users: Callable[..., FakeUser], link: Any) -> Player:
     user = users("gw")
-    account = panel.add_user(f"gw{user.id % 100000}")
+    account = new_account(panel, user, "gw")
     server = panel.add_server(account, f"Gateway {user.id % 1000}", state="running")
-    linked = await link(user, account.client_key)
-    assert "Linked to panel account" in text_of(linked.final)
-    return Player(user, server)
+    await link_account(link, user, account)
+    return Player(user, account, server)
 
 
 async def status(discord: FakeDiscord, player: Player) -> InteractionRecord:
@@ -79,7 +62,7 @@ async def assert_serves(discord: FakeDiscord, player: Player) -> None:
     ix = await status(discord, player)
     message = await ix.wait_final(5)
     assert ix.deferred and ix.ephemeral and ix.latency is not None and ix.latency < 3, ix.describe()
-    assert player.server.name in text_of(message)
+    assert player.server.name in text_of(message, footer=False)
 
 
 async def test_aborted_connection_is_resumed(bot: Any, discord: FakeDiscord, player: Player) -> None:
@@ -121,7 +104,7 @@ async def test_interaction_sent_while_disconnected_is_answered_after_the_resume(
     await discord.wait_ready(10)
     message = await ix.wait_final(5)
     assert ix.latency is not None and ix.latency < 3 and ix.deferred
-    assert player.server.name in text_of(message)
+    assert player.server.name in text_of(message, footer=False)
 
 
 async def test_command_in_flight_during_a_drop_still_answers(
@@ -133,7 +116,7 @@ async def test_command_in_flight_during_a_drop_still_answers(
     await ix.wait_callback(3)  # deferred; the panel calls are under way
     discord.drop_gateway(resumable=False)
     message = await ix.wait_final(5)  # answers go over REST, not the gateway
-    assert player.server.name in text_of(message)
+    assert player.server.name in text_of(message, footer=False)
     await discord.wait_ready(10)
     panel.set_latency(0.0)
     await assert_serves(discord, player)

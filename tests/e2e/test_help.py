@@ -9,25 +9,11 @@ import pytest
 
 from bot.testing import FakeDiscord, FakeUser
 from pyjexactyl.testing import FakePanel
+from tests.e2e.helpers import text_of
 
 from .conftest import GUILD_ID
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def embed_text(message: dict[str, Any]) -> str:
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
-@pytest.fixture(autouse=True)
-def _no_violations(discord: FakeDiscord) -> Any:
-    yield
-    discord.assert_clean()
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 
 async def test_help_describes_every_group_and_how_to_start(
@@ -40,7 +26,7 @@ async def test_help_describes_every_group_and_how_to_start(
     assert ix.response_type == 4  # answered at once: /help touches no panel
     assert ix.ephemeral
     assert ix.latency is not None and ix.latency < 3
-    text = embed_text(message)
+    text = text_of(message)
     assert "/account link" in text
     assert f"{panel.url}/account/api" in text
     assert "client" in text and "application key" in text
@@ -70,5 +56,5 @@ async def test_help_works_for_linked_users_too(
     await link(user, account.client_key)
     ix = await discord.slash(user, "help", guild_id=GUILD_ID)
     message = await ix.wait_final(5)
-    assert "/account link" in embed_text(message)
+    assert "/account link" in text_of(message)
     assert discord.find_in_payloads(account.client_key) == []

@@ -20,39 +20,16 @@ import pytest_asyncio
 from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
+from tests.e2e.helpers import audit_for, button, buttons, linked_user, text_of, wait_message
 
 from .conftest import GUILD_ID
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
 FIRST, PREVIOUS, NEXT, LAST = "≪", "‹", "›", "≫"
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def message_text(message: dict[str, Any] | None) -> str:
-    """Content plus every embed string of a message."""
-    if message is None:
-        return ""
-    parts: list[str] = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
-def buttons(message: dict[str, Any] | None) -> list[dict[str, Any]]:
-    assert message is not None
-    return [c for row in message.get("components") or [] for c in row.get("components") or []]
-
-
-def button(message: dict[str, Any] | None, label: str) -> dict[str, Any]:
-    for component in buttons(message):
-        if component.get("label") == label:
-            return component
-    raise AssertionError(f"no button {label!r} in {buttons(message)}")
 
 
 def counter(message: dict[str, Any] | None) -> dict[str, Any]:
@@ -62,13 +39,6 @@ def counter(message: dict[str, Any] | None) -> dict[str, Any]:
 
 def lines(message: dict[str, Any]) -> list[str]:
     return str(message["embeds"][0].get("description") or "").splitlines()
-
-
-async def wait_text(ix: InteractionRecord, text: str, timeout: float = 5.0) -> dict[str, Any]:
-    """Waits until the interaction's latest message contains ``text``; returns that message."""
-    await ix.wait_for(lambda r: text in message_text(r.last_message), timeout)
-    assert ix.last_message is not None
-    return ix.last_message
 
 
 def assert_answered_well(ix: InteractionRecord) -> None:
@@ -92,21 +62,12 @@ class Player:
         return self.account.client_key
 
 
-@pytest.fixture(autouse=True)
-def _no_violations(discord: FakeDiscord) -> Any:
-    yield
-    discord.assert_clean()
-
-
 @pytest_asyncio.fixture(loop_scope="module")
 async def player(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> AsyncIterator[Player]:
     """A freshly linked player without servers; after the test, no payload contains their key."""
-    user = users()
-    account = panel.add_user(f"player{user.id % 100000}")
-    linked = await link(user, account.client_key)
-    assert "Linked to panel account" in message_text(linked.final)
+    user, account = await linked_user(panel, users, link, "player")
     result = Player(user, account)
     yield result
     assert discord.find_in_payloads(account.client_key) == []
@@ -116,11 +77,6 @@ async def run(discord: FakeDiscord, who: Player | FakeUser, name: str, /, **opti
     """Invokes ``/name`` with ``options`` as ``who`` in the test guild."""
     user = who.discord_user if isinstance(who, Player) else who
     return await discord.slash(user, name, options=options or None, guild_id=GUILD_ID)
-
-
-async def audit_of(bot: Any, player: Player) -> list[Any]:
-    entries: list[Any] = await bot.storage.recent_audit(50, discord_user_id=player.discord_user.id)
-    return entries
 
 
 def resources_requests(panel: FakePanel) -> int:
@@ -134,7 +90,7 @@ async def test_list_with_no_servers(discord: FakeDiscord, player: Player) -> Non
     ix = await run(discord, player, "server list")
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "You have no servers on this panel account." in message_text(message)
+    assert "You have no servers on this panel account." in text_of(message)
     assert not message.get("components")
 
 
@@ -181,7 +137,7 @@ async def test_list_pagination(
     assert button(message, FIRST)["disabled"] and button(message, PREVIOUS)["disabled"]
     assert not button(message, NEXT).get("disabled") and not button(message, LAST).get("disabled")
     assert len(lines(message)) == 10 and servers[0].name in lines(message)[0]
-    assert f"{count} servers" in message_text(message)
+    assert f"{count} servers" in text_of(message)
 
     async def press(label: str) -> dict[str, Any]:
         current = discord.store.get(int(message["id"]))
@@ -202,7 +158,7 @@ async def test_list_pagination(
     assert len(lines(page)) == last_page_size
     assert servers[-1].name in lines(page)[-1]
     assert button(page, NEXT)["disabled"] and button(page, LAST)["disabled"]
-    assert f"page {pages} of {pages}" in message_text(page)
+    assert f"page {pages} of {pages}" in text_of(page)
 
     page = await press(PREVIOUS)
     assert counter(page)["label"] == f"{pages - 1}/{pages}"
@@ -271,7 +227,7 @@ async def test_status_refuses_another_users_server(discord: FakeDiscord, panel: 
     panel.clear_requests()
     ix = await run(discord, player, "server status", server=theirs.identifier)
     message = await ix.wait_final(5)
-    assert "No server matching" in message_text(message)
+    assert "No server matching" in text_of(message)
     assert not any(theirs.identifier in r.path for r in panel.requests)  # never reached a panel path
 
 
@@ -286,7 +242,7 @@ async def test_status_of_a_server_gone_from_the_panel_is_a_404_message(
     ix = await run(discord, player, "server status", server=server.identifier)
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "does not exist on your panel account" in message_text(message)
+    assert "does not exist on your panel account" in text_of(message)
 
 
 # ------------------------------------------------------------------------------------------ power
@@ -299,24 +255,24 @@ async def test_start_edits_the_answer_once_running(
     ix = await run(discord, player, "server start", server=server.identifier)
     first = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "Sent **start** to **Starter**" in message_text(first) and "asynchronously" in message_text(first)
-    done = await wait_text(ix, "is now running")
+    assert "Sent **start** to **Starter**" in text_of(first) and "asynchronously" in text_of(first)
+    done = await wait_message(ix, "is now running")
     assert done["id"] == first["id"]  # the same message was edited
     assert server.state == "running"
-    audit = await audit_of(bot, player)
+    audit = await audit_for(bot, player.discord_user)
     assert any(e.action == "server.power" and e.target == server.identifier and e.detail == "start" for e in audit)
 
 
 async def test_stop_and_restart_follow_the_state(discord: FakeDiscord, panel: FakePanel, player: Player) -> None:
     server = panel.add_server(player.account, "Cycler", state="running")
     ix = await run(discord, player, "server restart", server=server.identifier)
-    done = await wait_text(ix, "is now running")
+    done = await wait_message(ix, "is now running")
     history = [m.get("content") for m in discord.store.meta[int(done["id"])].history]
     assert any("Sent **restart**" in (c or "") for c in history)
     assert server.state == "running"
 
     ix = await run(discord, player, "server stop", server=server.identifier)
-    await wait_text(ix, "is now offline")
+    await wait_message(ix, "is now offline")
     assert server.state == "offline"
 
 
@@ -328,10 +284,10 @@ async def test_power_says_when_the_server_is_still_changing(
     panel.runtime.power_delay, bot.power_wait = 30.0, 0.4
     try:
         ix = await run(discord, player, "server start", server=server.identifier)
-        message = await wait_text(ix, "still changing")
+        message = await wait_message(ix, "still changing")
     finally:
         panel.runtime.power_delay, bot.power_wait = old_delay, old_wait
-    assert "currently starting" in message_text(message) and "/server status" in message_text(message)
+    assert "currently starting" in text_of(message) and "/server status" in text_of(message)
 
 
 async def test_power_cooldown_stops_button_mashing(discord: FakeDiscord, panel: FakePanel, player: Player) -> None:
@@ -340,9 +296,9 @@ async def test_power_cooldown_stops_button_mashing(discord: FakeDiscord, panel: 
     await first.wait_final(5)
     second = await run(discord, player, "server stop", server=server.identifier)
     message = await second.wait_final(5)
-    assert "Slow down" in message_text(message)
+    assert "Slow down" in text_of(message)
     assert second.ephemeral and second.latency is not None and second.latency < 3
-    await wait_text(first, "is now offline")
+    await wait_message(first, "is now offline")
 
 
 async def test_kill_asks_first_and_kills_on_confirm(discord: FakeDiscord, panel: FakePanel, player: Player) -> None:
@@ -350,13 +306,13 @@ async def test_kill_asks_first_and_kills_on_confirm(discord: FakeDiscord, panel:
     ix = await run(discord, player, "server kill", server=server.identifier)
     question = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "Kill **Victim**" in message_text(question)
+    assert "Kill **Victim**" in text_of(question)
     assert server.state == "running"  # nothing sent yet
     kill = button(question, "Kill server")
     assert kill["style"] == discord_py.ButtonStyle.danger.value
     click = await discord.click(player.discord_user, question, kill["custom_id"])
     await click.wait_final(5)
-    await wait_text(ix, "is now offline")
+    await wait_message(ix, "is now offline")
     assert server.state == "offline"
     assert all(b.get("disabled") for b in buttons(discord.store.get(int(question["id"]))))
 
@@ -368,7 +324,7 @@ async def test_kill_cancelled_sends_nothing(discord: FakeDiscord, panel: FakePan
     question = await ix.wait_final(5)
     click = await discord.click(player.discord_user, question, button(question, "Cancel")["custom_id"])
     await click.wait_final(5)
-    await wait_text(ix, "Cancelled")
+    await wait_message(ix, "Cancelled")
     await asyncio.sleep(0.1)
     assert server.state == "running"
     assert not any(r.path.endswith("/power") for r in panel.requests)
@@ -381,7 +337,7 @@ async def test_power_on_a_suspended_server_is_a_409_message(
     ix = await run(discord, player, "server start", server=server.identifier)
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "cannot do that right now" in message_text(message)
+    assert "cannot do that right now" in text_of(message)
     assert server.state == "offline"
 
 
@@ -392,7 +348,7 @@ async def test_status_of_a_suspended_server_is_a_409_message(
     ix = await run(discord, player, "server status", server=server.identifier)
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "cannot do that right now" in message_text(message) and "suspended" in message_text(message)
+    assert "cannot do that right now" in text_of(message) and "suspended" in text_of(message)
 
 
 async def test_rate_limited_panel_says_when_to_retry(discord: FakeDiscord, panel: FakePanel, player: Player) -> None:
@@ -404,7 +360,7 @@ async def test_rate_limited_panel_says_when_to_retry(discord: FakeDiscord, panel
     finally:
         panel.reset_faults()
     assert_answered_well(ix)
-    assert "rate limited" in message_text(message) and "300 s" in message_text(message)
+    assert "rate limited" in text_of(message) and "300 s" in text_of(message)
     assert server.state == "offline"
 
 
@@ -418,9 +374,9 @@ async def test_command_reaches_the_console_and_is_audited(
     ix = await run(discord, player, "server command", server=server.identifier, command="say hello *world*")
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "Chatty" in message_text(message) and "say hello" in message_text(message)
+    assert "Chatty" in text_of(message) and "say hello" in text_of(message)
     assert server.console[-1] == "say hello *world*"
-    audit = await audit_of(bot, player)
+    audit = await audit_for(bot, player.discord_user)
     assert any(e.action == "server.command" and e.detail == "say hello *world*" for e in audit)
 
 
@@ -431,7 +387,7 @@ async def test_command_to_an_offline_server_says_start_it_first(
     ix = await run(discord, player, "server command", server=server.identifier, command="list")
     message = await ix.wait_final(5)
     assert_answered_well(ix)
-    assert "start it first" in message_text(message)
+    assert "start it first" in text_of(message)
     assert server.console == []
 
 
@@ -457,7 +413,7 @@ async def test_every_server_command_when_not_linked(discord: FakeDiscord, users:
         ix = await run(discord, stranger, command, **options)
         message = await ix.wait_final(5)
         assert_answered_well(ix)
-        assert "not linked a panel account" in message_text(message), command
+        assert "not linked a panel account" in text_of(message), command
 
 
 # ------------------------------------------------------------------------------------------ autocomplete

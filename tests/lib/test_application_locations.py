@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pyjexactyl import AsyncJexactyl
 from pyjexactyl.exceptions import BadRequestError, InvalidArgumentError, NotFoundError, ValidationError
+from tests.lib.helpers import since
 
-
-@pytest.fixture
-async def api(fake_panel: Any) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.application_key, backoff_factor=0) as client:
-        yield client
-
-
-def sent(panel: Any, since: int) -> list[Any]:
-    """Requests the fake received after index ``since``."""
-    return list(panel.requests[since:])
+API_KIND = "application"
 
 
 async def test_list_locations_keeps_query_on_every_page(api: AsyncJexactyl, fake_panel: Any) -> None:
@@ -32,7 +23,7 @@ async def test_list_locations_keeps_query_on_every_page(api: AsyncJexactyl, fake
     items = await locations.collect()
     assert [i["attributes"]["short"] for i in items] == ["eu1", "us.nyc", "us.lax"]
     assert params == {"per_page": 1}
-    requests = sent(fake_panel, mark)
+    requests = since(fake_panel, mark)
     assert [r.query.get("page", ["1"])[0] for r in requests] == ["1", "2", "3"]
     for request in requests:
         assert request.method == "GET" and request.path == "/api/application/locations"
@@ -53,7 +44,7 @@ async def test_get_location_info(api: AsyncJexactyl, fake_panel: Any) -> None:
     assert info["attributes"]["id"] == 1
     assert info["attributes"]["short"] == "eu1"
     assert info["attributes"]["long"] == "Europe 1"
-    [request] = sent(fake_panel, mark)
+    [request] = since(fake_panel, mark)
     assert request.path == "/api/application/locations/1" and request.query["include"] == ["nodes"]
     with pytest.raises(NotFoundError):
         await api.locations.get_location_info(999)
@@ -62,7 +53,7 @@ async def test_get_location_info(api: AsyncJexactyl, fake_panel: Any) -> None:
 async def test_create_location_sends_short_and_long(api: AsyncJexactyl, fake_panel: Any) -> None:
     mark = len(fake_panel.requests)
     created = await api.locations.create_location("us.nyc", "New York")
-    [request] = sent(fake_panel, mark)
+    [request] = since(fake_panel, mark)
     assert (request.method, request.path, request.status) == ("POST", "/api/application/locations", 201)
     assert request.json == {"short": "us.nyc", "long": "New York"}
     assert created["object"] == "location"
@@ -82,7 +73,7 @@ async def test_create_location_sends_short_and_long(api: AsyncJexactyl, fake_pan
 async def test_edit_location_description_fetches_short(api: AsyncJexactyl, fake_panel: Any) -> None:
     mark = len(fake_panel.requests)
     edited = await api.locations.edit_location(1, description="Frankfurt")
-    get, patch = sent(fake_panel, mark)
+    get, patch = since(fake_panel, mark)
     assert (get.method, get.path) == ("GET", "/api/application/locations/1")
     assert (patch.method, patch.path) == ("PATCH", "/api/application/locations/1")
     assert patch.json == {"short": "eu1", "long": "Frankfurt"}
@@ -92,7 +83,7 @@ async def test_edit_location_description_fetches_short(api: AsyncJexactyl, fake_
 async def test_edit_location_shortcode_only(api: AsyncJexactyl, fake_panel: Any) -> None:
     mark = len(fake_panel.requests)
     edited = await api.locations.edit_location(1, shortcode="eu.fra")
-    [patch] = sent(fake_panel, mark)
+    [patch] = since(fake_panel, mark)
     assert patch.json == {"short": "eu.fra"}
     assert edited["attributes"]["short"] == "eu.fra"
     assert edited["attributes"]["long"] == "Europe 1"
@@ -105,7 +96,7 @@ async def test_edit_location_needs_a_change(api: AsyncJexactyl, fake_panel: Any)
     mark = len(fake_panel.requests)
     with pytest.raises(InvalidArgumentError):
         await api.locations.edit_location(1)
-    assert sent(fake_panel, mark) == []
+    assert since(fake_panel, mark) == []
 
 
 async def test_delete_location(api: AsyncJexactyl, fake_panel: Any) -> None:
@@ -113,7 +104,7 @@ async def test_delete_location(api: AsyncJexactyl, fake_panel: Any) -> None:
     location_id = created["attributes"]["id"]
     mark = len(fake_panel.requests)
     assert await api.locations.delete_location(location_id) is None
-    [request] = sent(fake_panel, mark)
+    [request] = since(fake_panel, mark)
     assert (request.method, request.path, request.status) == (
         "DELETE",
         f"/api/application/locations/{location_id}",
@@ -135,4 +126,4 @@ async def test_location_path_injection_refused(api: AsyncJexactyl, fake_panel: A
         await api.locations.edit_location(bad, shortcode="x")
     with pytest.raises(InvalidArgumentError):
         await api.locations.delete_location(bad)
-    assert sent(fake_panel, mark) == []
+    assert since(fake_panel, mark) == []

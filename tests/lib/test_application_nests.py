@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,11 +9,7 @@ import pytest
 from pyjexactyl import AsyncJexactyl
 from pyjexactyl.exceptions import InvalidArgumentError, NotFoundError
 
-
-@pytest.fixture
-async def api(fake_panel: Any) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.application_key, backoff_factor=0) as client:
-        yield client
+API_KIND = "application"
 
 
 async def test_list_nests(api: AsyncJexactyl, fake_panel: Any) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pyjexactyl import AsyncJexactyl
 from pyjexactyl.exceptions import BadRequestError, InvalidArgumentError, JexactylApiError, NotFoundError
+
+API_KIND = "application"
 
 NODE_KEYS = {
     "name",
@@ -28,12 +29,6 @@ NODE_KEYS = {
     "upload_size",
     "maintenance_mode",
 }
-
-
-@pytest.fixture
-async def api(fake_panel: Any) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.application_key, backoff_factor=0) as client:
-        yield client
 
 
 async def new_node(api: AsyncJexactyl, name: str = "node02") -> dict[str, Any]:

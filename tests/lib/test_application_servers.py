@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,6 +14,9 @@ from pyjexactyl.exceptions import (
     NotFoundError,
     ValidationError,
 )
+from tests.lib.helpers import since
+
+API_KIND = "application"
 
 PAPER_STARTUP = (
     "java -Xms128M -XX:MaxRAMPercentage=95.0 -Dterminal.jline=false -Dterminal.ansi=true -jar {{SERVER_JARFILE}}"
@@ -25,16 +27,6 @@ NO_VIABLE_NODE = (
     "Bad API Request(400) - NoViableNodeException - No nodes satisfying the requirements specified for "
     "automatic deployment could be found."
 )
-
-
-@pytest.fixture
-async def api(fake_panel: Any) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.application_key, backoff_factor=0) as client:
-        yield client
-
-
-def since(panel: Any, mark: int) -> list[Any]:
-    return list(panel.requests[mark:])
 
 
 # ----------------------------------------------------------------------------------- reading

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pyjexactyl import AsyncJexactyl
 from pyjexactyl.exceptions import BadRequestError, InvalidArgumentError, NotFoundError, ValidationError
+from tests.lib.helpers import since
 
-
-@pytest.fixture
-async def api(fake_panel: Any) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.application_key, backoff_factor=0) as client:
-        yield client
-
-
-def since(panel: Any, mark: int) -> list[Any]:
-    return list(panel.requests[mark:])
+API_KIND = "application"
 
 
 async def test_user_and_users_are_one_namespace(api: AsyncJexactyl) -> None:

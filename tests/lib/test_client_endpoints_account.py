@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,31 +10,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pyjexactyl import AsyncJexactyl, Jexactyl
 from pyjexactyl.exceptions import BadRequestError, InvalidArgumentError, NotFoundError, ValidationError
-from pyjexactyl.testing import FakePanel, RecordedRequest
+from pyjexactyl.testing import FakePanel
+from tests.lib.helpers import only_request, since
 
 ACCOUNT = "/api/client/account"
-
-
-def sent_since(panel: FakePanel, before: int) -> list[RecordedRequest]:
-    return panel.requests[before:]
-
-
-def only_request(panel: FakePanel, before: int) -> RecordedRequest:
-    new = sent_since(panel, before)
-    assert len(new) == 1, new
-    return new[0]
 
 
 def ssh_public_key() -> str:
     key = Ed25519PrivateKey.generate().public_key()
     raw = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return raw.decode() + " test@laptop"
-
-
-@pytest.fixture
-async def api(fake_panel: FakePanel) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, backoff_factor=0) as client:
-        yield client
 
 
 async def test_get_account(api: AsyncJexactyl, fake_panel: FakePanel) -> None:
@@ -81,7 +65,7 @@ async def test_disable_2fa_falls_back_to_delete_on_older_panels(
     fake_panel.fail_next(1, status, path_prefix=ACCOUNT + "/two-factor/disable")
     before = len(fake_panel.requests)
     await api.client.account.disable_2fa("password")
-    first, second = sent_since(fake_panel, before)
+    first, second = since(fake_panel, before)
     assert (first.method, first.path, first.status) == ("POST", ACCOUNT + "/two-factor/disable", status)
     assert (second.method, second.path, second.status) == ("DELETE", ACCOUNT + "/two-factor", 204)
     assert second.json == {"password": "password"}
@@ -94,7 +78,7 @@ async def test_disable_2fa_wrong_password_is_not_retried_as_delete(api: AsyncJex
     with pytest.raises(BadRequestError) as info:
         await api.client.account.disable_2fa("wrong")
     assert info.value.status == 400
-    assert len(sent_since(fake_panel, before)) == 1
+    assert len(since(fake_panel, before)) == 1
     assert fake_panel.user.totp_enabled
 
 
@@ -212,7 +196,7 @@ async def test_list_activity_paginates_with_includes(api: AsyncJexactyl, fake_pa
     assert len(entries) == 3
     assert all(e["attributes"]["event"] == "user:api-key.create" for e in entries)
     assert entries[0]["attributes"]["relationships"]["actor"]["attributes"]["username"] == "alice"
-    pages = sent_since(fake_panel, before)
+    pages = since(fake_panel, before)
     assert [r.path for r in pages] == [ACCOUNT + "/activity"] * 2
     for req in pages:
         assert req.query["include"] == ["actor"]

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pyjexactyl import AsyncJexactyl, Jexactyl
 from pyjexactyl.exceptions import BadRequestError, ForbiddenError, InvalidArgumentError, NotFoundError
-from pyjexactyl.testing import FakePanel, FakeServer, RecordedRequest
-
-
-def only_request(panel: FakePanel, before: int) -> RecordedRequest:
-    new = panel.requests[before:]
-    assert len(new) == 1, new
-    return new[0]
+from pyjexactyl.testing import FakePanel, FakeServer
+from tests.lib.helpers import only_request
 
 
 def sched_path(server: FakeServer, suffix: str = "") -> str:
     return f"/api/client/servers/{server.identifier}/schedules{suffix}"
-
-
-@pytest.fixture
-async def api(fake_panel: FakePanel) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, backoff_factor=0) as client:
-        yield client
-
-
-@pytest.fixture
-def server(fake_panel: FakePanel) -> FakeServer:
-    return fake_panel.server("Survival SMP")
 
 
 async def test_schedule_lifecycle(api: AsyncJexactyl, fake_panel: FakePanel, server: FakeServer) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from pyjexactyl import AsyncJexactyl, Jexactyl
 from pyjexactyl.exceptions import BadRequestError, ConflictError, InvalidArgumentError, ValidationError
-from pyjexactyl.testing import FakePanel, FakeServer, RecordedRequest
+from pyjexactyl.testing import FakePanel, FakeServer
+from tests.lib.helpers import only_request
 
 README_DOC = (
     "Renames the server.\n"
@@ -20,25 +20,8 @@ README_DOC = (
 )
 
 
-def only_request(panel: FakePanel, before: int) -> RecordedRequest:
-    new = panel.requests[before:]
-    assert len(new) == 1, new
-    return new[0]
-
-
 def settings_path(server: FakeServer, suffix: str) -> str:
     return f"/api/client/servers/{server.identifier}/settings/{suffix}"
-
-
-@pytest.fixture
-async def api(fake_panel: FakePanel) -> AsyncIterator[AsyncJexactyl]:
-    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, backoff_factor=0) as client:
-        yield client
-
-
-@pytest.fixture
-def server(fake_panel: FakePanel) -> FakeServer:
-    return fake_panel.server("Survival SMP")
 
 
 def test_rename_server_docstring_matches_readme() -> None:
