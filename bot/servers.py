@@ -50,7 +50,7 @@ class TTLCache:
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._entries: dict[tuple[int, str], tuple[float, asyncio.Task[Any]]] = {}
+        self._entries: dict[tuple[int, str], tuple[float, asyncio.Future[Any]]] = {}
 
     async def get(self, key: tuple[int, str], load: Callable[[], Awaitable[Any]]) -> Any:
         """The cached value for ``key``, loading it with ``load`` when missing or stale."""
@@ -66,6 +66,15 @@ class TTLCache:
             if self._entries.get(key) is entry:
                 del self._entries[key]
             raise
+
+    async def refresh(self, key: tuple[int, str], load: Callable[[], Awaitable[Any]]) -> Any:
+        """Loads ``key`` anew and caches the result. Until it is in, the old entry keeps serving other
+        callers (a failed refresh leaves it as it was)."""
+        value = await load()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.set_result(value)
+        self._entries[key] = (time.monotonic(), future)
+        return value
 
     def invalidate(self, user_id: int) -> None:
         """Drops everything cached for a user (after a write)."""
@@ -84,15 +93,14 @@ class ServerDirectory:
         self.cache = TTLCache(ttl)
 
     async def all(self, user_id: int, api: AsyncJexactyl, *, fresh: bool = False) -> list[ServerRef]:
-        """Every server the user's key can reach (all pages)."""
-        if fresh:
-            self.cache.invalidate(user_id)
+        """Every server the user's key can reach (all pages); ``fresh`` asks the panel again."""
 
         async def load() -> list[ServerRef]:
             response = await api.client.servers.list_servers(params={"per_page": 100})
             return [ServerRef.from_api(item) for item in await response.collect()]
 
-        result: list[ServerRef] = await self.cache.get((user_id, "servers"), load)
+        fetch = self.cache.refresh if fresh else self.cache.get
+        result: list[ServerRef] = await fetch((user_id, "servers"), load)
         return result
 
     async def resolve(self, user_id: int, api: AsyncJexactyl, value: str) -> ServerRef:

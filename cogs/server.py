@@ -28,6 +28,7 @@ from bot.embeds import (
     make_embed,
 )
 from bot.errors import UserFacingError
+from bot.respond import defer_while
 from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
 from pyjexactyl import AsyncJexactyl
@@ -122,9 +123,11 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.command(name="list")
     async def server_list(self, interaction: discord.Interaction[Any]) -> None:
         """List your servers with their current state."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        panel = await self.bot.panels.for_user(interaction.user.id)
-        servers = await self.bot.servers.all(interaction.user.id, panel.api, fresh=True)
+        async def load() -> tuple[UserPanel, list[ServerRef]]:
+            panel = await self.bot.panels.for_user(interaction.user.id)
+            return panel, await self.bot.servers.all(interaction.user.id, panel.api, fresh=True)
+
+        panel, servers = await defer_while(interaction, load())
         if not servers:
             embed = make_embed(
                 "Your servers",
@@ -159,12 +162,15 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.describe(server=SERVER_HELP)
     async def server_status(self, interaction: discord.Interaction[Any], server: str) -> None:
         """Show a server's state, CPU, memory, disk, network and uptime."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        panel, ref = await self._target(interaction, server)
-        details, usage = await asyncio.gather(
-            panel.api.client.servers.get_server(ref.identifier),
-            panel.api.client.servers.get_server_utilization(ref.identifier),
-        )
+        async def load() -> tuple[ServerRef, dict[str, Any], dict[str, Any]]:
+            panel, ref = await self._target(interaction, server)
+            details, usage = await asyncio.gather(
+                panel.api.client.servers.get_server(ref.identifier),
+                panel.api.client.servers.get_server_utilization(ref.identifier),
+            )
+            return ref, details, usage
+
+        ref, details, usage = await defer_while(interaction, load())
         await interaction.followup.send(embed=self._status_embed(ref, details, usage), ephemeral=True)
 
     @staticmethod
