@@ -460,7 +460,7 @@ async def run(args: argparse.Namespace) -> int:
         application_rate_limit=100_000_000,
         rate_period=60.0,
     )
-    fd = FakeDiscord(guild_ids=(GUILD_ID,))
+    fd = FakeDiscord(guild_ids=(GUILD_ID,), callback_delay=args.discord_rtt / 1000)
     proc: subprocess.Popen[bytes] | None = None
     failed = False
     try:
@@ -609,6 +609,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20, help="linked Discord users (each its own panel user)")
     parser.add_argument("--servers", type=int, default=3, help="servers per panel user")
     parser.add_argument("--no-list", action="store_true", help="measure /server status only")
+    parser.add_argument(
+        "--discord-rtt",
+        type=float,
+        default=0.0,
+        help="ms the fake Discord takes to answer an interaction callback (models real Discord's round trip)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 40 samples per level, 300-interaction soak")
     args = parser.parse_args(argv)
     if args.quick:

@@ -148,6 +148,8 @@ class FakeDiscord:
             :meth:`slash` are created on the fly (GUILD_ROLE_CREATE).
         response_deadline: seconds the bot has for the first interaction response (Discord: 3).
         reject_violations: answer limit-breaking requests with Discord's error instead of accepting them.
+        callback_delay: seconds the fake waits before answering an interaction callback, to model the round
+            trip to real Discord (the callback is recorded on arrival; only the answer is late).
     """
 
     def __init__(
@@ -164,6 +166,7 @@ class FakeDiscord:
         reject_violations: bool = True,
         heartbeat_interval_ms: int = 41250,
         host: str = "127.0.0.1",
+        callback_delay: float = 0.0,
     ) -> None:
         self.application_id = application_id
         self.guild_ids = list(guild_ids)
@@ -172,6 +175,7 @@ class FakeDiscord:
         self.owner_id = owner_id
         self.response_deadline = response_deadline
         self.reject_violations = reject_violations
+        self.callback_delay = callback_delay
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.host = host
 
@@ -869,9 +873,12 @@ class FakeDiscord:
         if ix.first_response_at is None:
             ix.first_response_at = rec.at
         try:
-            return self._callback(ix, rec, where)
+            answer = self._callback(ix, rec, where)
         finally:
             ix.notify()
+        if self.callback_delay > 0:
+            await asyncio.sleep(self.callback_delay)
+        return answer
 
     def _callback(self, ix: InteractionRecord, rec: RecordedRequest, where: str) -> tuple[int, Json]:
         body = rec.body if isinstance(rec.body, dict) else {}
