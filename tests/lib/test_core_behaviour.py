@@ -266,3 +266,12 @@ async def test_client_throttle_raises_instead_of_waiting_too_long(fake_panel: Fa
     assert info.value.code == "ClientSideThrottle" and info.value.retry_after is not None
     assert info.value.retry_after > 25
     assert fake_panel.requests == [], "the throttled request was sent anyway"
+
+
+async def test_url_with_sub_path_and_trailing_slash(fake_panel: FakePanel) -> None:
+    async with AsyncJexactyl(fake_panel.url + "/panel/", fake_panel.user.client_key, backoff_factor=0) as api:
+        with pytest.raises(NotFoundError):
+            await api.client.account.get_account()
+    assert fake_panel.requests[-1].path == "/panel/api/client/account"
+    async with AsyncJexactyl(fake_panel.url + "/", fake_panel.user.client_key) as api:
+        assert (await api.client.account.get_account())["attributes"]["username"] == fake_panel.user.username
