@@ -72,10 +72,14 @@ class RetryPolicy:
         return False
 
     def wait(self, state: RetryCallState) -> float:
-        """Seconds to sleep before the next attempt: the panel's ``Retry-After`` when it gave one,
-        else ``backoff_factor * 2**(attempt-1)`` with up to 25% jitter."""
+        """tenacity's ``wait`` hook: :meth:`delay` for the attempt that just failed."""
         exc = state.outcome.exception() if state.outcome else None
+        return self.delay(exc, state.attempt_number)
+
+    def delay(self, exc: BaseException | None, attempt_number: int) -> float:
+        """Seconds to sleep after failed attempt ``attempt_number`` (1-based): the panel's ``Retry-After``
+        when it gave one, else ``backoff_factor * 2**(attempt_number-1)`` with up to 25% jitter."""
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
             return float(min(exc.retry_after, self.config.max_retry_wait)) + random.uniform(0, 0.05)
-        base = float(self.config.backoff_factor) * 2.0 ** (state.attempt_number - 1)
+        base = float(self.config.backoff_factor) * 2.0 ** (attempt_number - 1)
         return base + random.uniform(0, base * 0.25)
