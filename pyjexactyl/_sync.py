@@ -16,12 +16,31 @@ import logging
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._client import AsyncJexactyl
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
 from ._endpoints.base import Namespace
 from .responses import AsyncPaginatedResponse, PaginatedResponse
+
+if TYPE_CHECKING:
+    from ._sync_types import SyncClientAPI, SyncLocations, SyncNests, SyncNodes, SyncServers, SyncUsers
+
+    class _TypedNamespaces:
+        """What type checkers and IDEs see of :class:`Jexactyl`'s namespaces: the typed interfaces generated
+        in ``_sync_types`` (the same attributes as its ``SyncRoot``; a test keeps them in step)."""
+
+        client: SyncClientAPI
+        locations: SyncLocations
+        nests: SyncNests
+        nodes: SyncNodes
+        servers: SyncServers
+        user: SyncUsers
+        users: SyncUsers
+
+else:
+    # At run time Jexactyl's namespaces come from ``__getattr__`` and its class is exactly as before.
+    _TypedNamespaces = object
 
 __all__ = ["Jexactyl"]
 
@@ -122,7 +141,7 @@ def _wrap(value: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
     return value
 
 
-class Jexactyl:
+class Jexactyl(_TypedNamespaces):
     """Sync client for the Jexactyl / Pterodactyl panel API: the classic pyjexactyl interface.
 
     It has the same constructor and the same tree as :class:`AsyncJexactyl` (``api.client.servers``,
