@@ -53,6 +53,7 @@ class AsyncJexactyl:
         logger: Logger to use instead of ``logging.getLogger("pyjexactyl")``.
         timeout: Seconds a request may take in total.
         retry_post: Also retry POST/PATCH on ``extra_retry_codes`` and connection errors.
+        retry_timeouts: Retry requests that timed out (default); ``False`` reports a slow panel at once.
         max_retry_wait: A 429 asking to wait longer than this many seconds is raised, not retried.
         client_rate_limit: Client-API requests per ``rate_period`` (panel default 720 per minute);
             ``None`` disables client-side throttling.
@@ -80,6 +81,7 @@ class AsyncJexactyl:
         logger: logging.Logger | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry_post: bool = False,
+        retry_timeouts: bool = True,
         max_retry_wait: float = 120.0,
         client_rate_limit: int | None = CLIENT_RATE_LIMIT,
         application_rate_limit: int | None = APPLICATION_RATE_LIMIT,
@@ -95,6 +97,7 @@ class AsyncJexactyl:
             backoff_factor=backoff_factor,
             extra_retry_codes=extra_retry_codes,
             retry_post=retry_post,
+            retry_timeouts=retry_timeouts,
             max_retry_wait=max_retry_wait,
             debug=debug,
             logger=logger,

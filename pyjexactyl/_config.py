@@ -55,6 +55,8 @@ class ClientConfig:
         backoff_factor: Base of the exponential backoff in seconds (``factor * 2**n`` plus jitter).
         extra_retry_codes: Statuses retried besides 429 (idempotent methods only unless ``retry_post``).
         retry_post: Also retry POST and PATCH on ``extra_retry_codes`` and connection errors.
+        retry_timeouts: Retry a request that timed out (idempotent methods only unless ``retry_post``);
+            an interactive caller may prefer to report a slow panel at once.
         max_retry_wait: A 429 asking to wait longer than this is raised instead of retried, and the
             client-side throttle raises :class:`RateLimitedError` rather than queue a request longer.
         debug: Log every request on the ``pyjexactyl`` logger.
@@ -73,6 +75,7 @@ class ClientConfig:
     backoff_factor: float = 1.0
     extra_retry_codes: frozenset[int] = frozenset()
     retry_post: bool = False
+    retry_timeouts: bool = True
     max_retry_wait: float = 120.0
     debug: bool = False
     timeout: float = DEFAULT_TIMEOUT
@@ -94,6 +97,7 @@ class ClientConfig:
         backoff_factor: float = 1.0,
         extra_retry_codes: Iterable[int] = (),
         retry_post: bool = False,
+        retry_timeouts: bool = True,
         max_retry_wait: float = 120.0,
         debug: bool = False,
         logger: logging.Logger | None = None,
@@ -132,6 +136,7 @@ class ClientConfig:
             backoff_factor=backoff_factor,
             extra_retry_codes=codes,
             retry_post=retry_post,
+            retry_timeouts=retry_timeouts,
             max_retry_wait=max_retry_wait,
             debug=debug,
             timeout=timeout,

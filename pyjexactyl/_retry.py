@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from tenacity import RetryCallState
 
 from ._config import IDEMPOTENT_METHODS, ClientConfig
-from .exceptions import JexactylApiError, PanelUnreachableError, RateLimitedError
+from .exceptions import JexactylApiError, PanelTimeoutError, PanelUnreachableError, RateLimitedError
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -67,6 +67,8 @@ class RetryPolicy:
             return wait is None or wait <= self.config.max_retry_wait
         if isinstance(exc, JexactylApiError):
             return self.replayable and exc.status in self.config.extra_retry_codes
+        if isinstance(exc, PanelTimeoutError) and not self.config.retry_timeouts:
+            return False
         if isinstance(exc, PanelUnreachableError):
             return self.replayable
         return False

@@ -275,3 +275,19 @@ async def test_url_with_sub_path_and_trailing_slash(fake_panel: FakePanel) -> No
     assert fake_panel.requests[-1].path == "/panel/api/client/account"
     async with AsyncJexactyl(fake_panel.url + "/", fake_panel.user.client_key) as api:
         assert (await api.client.account.get_account())["attributes"]["username"] == fake_panel.user.username
+
+
+async def test_timeouts_retried_unless_turned_off() -> None:
+    async with FakePanel(latency=0.3) as panel:
+        async with AsyncJexactyl(panel.url, panel.user.client_key, timeout=0.1, retries=2, backoff_factor=0) as api:
+            with pytest.raises(PanelTimeoutError):
+                await api.client.account.get_account()
+        assert hits(panel, "/account") == 3
+        panel.clear_requests()
+        async with AsyncJexactyl(
+            panel.url, panel.user.client_key, timeout=0.1, retries=2, backoff_factor=0, retry_timeouts=False
+        ) as api:
+            with pytest.raises(PanelTimeoutError):
+                await api.client.account.get_account()
+        await asyncio.sleep(0.4)  # let the fake record the abandoned request
+        assert hits(panel, "/account") == 1
