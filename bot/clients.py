@@ -63,6 +63,9 @@ class PanelClients:
             "retries": 2,
             "backoff_factor": 0.5,
             "max_retry_wait": 5.0,
+            # A panel that did not answer within PANEL_TIMEOUT is reported at once: asking again would keep
+            # the user on "thinking" for several timeouts.
+            "retry_timeouts": False,
             **(client_options or {}),
         }
         self._touched: dict[int, float] = {}
