@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Iterable
 
-SECRET_PATTERNS = (
-    re.compile(r"\b(?:ptl[ac]|pacc|papp)_[A-Za-z0-9]{20,}"),
-    re.compile(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_.-]{20,}"),
-)
-MASK = "[redacted]"
+from .redaction import redact_secrets
 
 
 class RedactingFilter(logging.Filter):
-    """Masks anything shaped like a panel key or a Discord token, and the configured secrets verbatim."""
+    """Masks secrets in every record (see :func:`bot.redaction.redact_secrets`), and the configured secrets
+    verbatim."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s and len(s) >= 8]
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        for pattern in SECRET_PATTERNS:
-            text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + MASK, text)
-        return text
+        return redact_secrets(text, self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

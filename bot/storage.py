@@ -33,6 +33,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.migrations import LATEST_VERSION, SchemaVersionError, apply_migrations, get_schema_version
+from bot.redaction import redact_secrets
 
 __all__ = [
     "AuditEntry",
@@ -49,13 +50,6 @@ _AUDIT_COLUMNS = "id, at, discord_user_id, action, target, outcome, detail"
 _MAX_AUDIT_TEXT = 1000
 _ITER_BATCH = 200
 
-# Things that must never reach the audit log: panel API keys (prefixed and legacy 48-char)
-# and Fernet tokens (our ciphertexts).
-_SECRET_PATTERNS = re.compile(
-    r"(?:ptl[ac]|papp|pacc)_[A-Za-z0-9]{8,}"
-    r"|gAAAAA[A-Za-z0-9_\-]{20,}={0,2}"
-    r"|(?<![A-Za-z0-9])[A-Za-z0-9]{48}(?![A-Za-z0-9])"
-)
 _PLAINTEXT_KEY = re.compile(rb"^\s*(?:ptl[ac]|papp|pacc)_")
 
 
@@ -98,11 +92,6 @@ class AuditEntry:
     target: str | None
     outcome: str
     detail: str | None
-
-
-def redact_secrets(text: str) -> str:
-    """Replace anything that looks like a panel API key or a Fernet token with ``[redacted]``."""
-    return _SECRET_PATTERNS.sub("[redacted]", text)
 
 
 def _format_ids(ids: list[int], limit: int = 20) -> str:
