@@ -236,7 +236,7 @@ class _Collector:
         key = self.get("PANEL_APPLICATION_KEY")
         if key is None:
             return None
-        if not _looks_like_panel_key(key):
+        if not looks_like_panel_key(key):
             self.add(
                 "PANEL_APPLICATION_KEY does not look like a panel API key: expected 48 letters/digits, "
                 "starting with ptla_ (or ptlc_, papp_, pacc_) or a legacy 48-character key; "
@@ -371,7 +371,9 @@ def _preview(value: str, limit: int = 40) -> str:
     return repr(value)
 
 
-def _looks_like_panel_key(key: str) -> bool:
+def looks_like_panel_key(key: str) -> bool:
+    """Whether ``key`` has the shape of a panel API key: 48 characters, an optional ``ptlc_``/``ptla_``/
+    ``pacc_``/``papp_`` prefix, letters and digits otherwise (legacy keys have no prefix)."""
     if len(key) != _PANEL_KEY_LENGTH:
         return False
     body = key

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
 from pyjexactyl.exceptions import ForbiddenError, UnauthorizedError
 
+from .config import looks_like_panel_key
 from .errors import UserFacingError
 from .storage import LinkedAccount
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.linking")
 
-KEY_SHAPE = re.compile(r"^[A-Za-z0-9_]{48}$")
 APPLICATION_PREFIXES = ("ptla_", "papp_")
 
 
@@ -34,7 +33,7 @@ def check_key_shape(key: str, panel_url: str) -> str:
             "That is an application API key; the bot needs your own client API key. Create one in the panel "
             f"under Account → API Credentials ({_key_page(panel_url)}) and run `/account link` again."
         )
-    if not KEY_SHAPE.fullmatch(key):
+    if not looks_like_panel_key(key):
         raise UserFacingError(
             "That does not look like a panel client API key (48 letters, digits or underscores, usually "
             f"starting with `ptlc_`). Copy the whole key from {_key_page(panel_url)} and try again."
