@@ -16,7 +16,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
 from ._endpoints.application import Locations, Nests, Nodes, Servers, Users
 from ._endpoints.client import ClientAPI
-from ._paths import encode_query
+from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import WindowLimiter
 from ._transport import AiohttpTransport, RawResponse
@@ -268,8 +268,7 @@ class AsyncJexactyl:
             )
         elapsed = (time.perf_counter() - started) * 1000
         if self._config.debug:
-            shown = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
-            self._log.debug("%s %s %d %.1fms", method, shown, raw.status, elapsed)
+            self._log.debug("%s %s %d %.1fms", method, describe_path(path, query), raw.status, elapsed)
         retry_after = parse_retry_after(raw.headers) if raw.status == 429 else None
         remaining = _int_header(raw.headers, "X-RateLimit-Remaining")
         # Only the API-wide limiter's 429 (remaining 0) closes the bucket; a route's own throttle (backup
@@ -280,9 +279,13 @@ class AsyncJexactyl:
             retry_after if remaining == 0 else None,
         )
         if raw.status >= 400:
-            shown_path = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
             raise error_from_response(
-                raw.status, raw.body, raw.headers, method=method, path=shown_path, retry_after=retry_after
+                raw.status,
+                raw.body,
+                raw.headers,
+                method=method,
+                path=describe_path(path, query),
+                retry_after=retry_after,
             )
         return raw
 

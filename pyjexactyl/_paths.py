@@ -119,6 +119,12 @@ def encode_query(query: Mapping[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+def describe_path(path: str, query: Iterable[tuple[str, str]]) -> str:
+    """The path with its query as logs and error messages show it (``/api/client?include=egg``)."""
+    pairs = "&".join(f"{key}={value}" for key, value in query)
+    return f"{path}?{pairs}" if pairs else path
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -13,6 +13,7 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ._paths import describe_path
 from .exceptions import PanelTimeoutError, PanelUnreachableError
 
 
@@ -89,7 +90,7 @@ class AiohttpTransport:
         headers = CIMultiDict(self._headers)
         if content_type is not None:
             headers["Content-Type"] = content_type
-        shown = path + (("?" + url.raw_query_string) if query else "")
+        shown = describe_path(path, query)
         try:
             async with self._get_session().request(
                 method, url, json=json, data=data, headers=headers, allow_redirects=False
