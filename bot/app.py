@@ -25,7 +25,7 @@ from discord.ext import commands
 from .clients import PanelClients
 from .config import BotConfig
 from .crypto import KeyVault
-from .errors import BotTree, send_ephemeral
+from .errors import BotTree, interaction_name, send_ephemeral
 from .servers import ServerDirectory
 from .storage import Storage
 
@@ -416,16 +416,7 @@ def log_interaction(interaction: discord.Interaction[Any], outcome: str) -> None
     interaction.extras["logged"] = True
     started = interaction.extras.get("started")
     elapsed = (time.perf_counter() - started) * 1000 if isinstance(started, float) else -1.0
-    name: str
-    try:
-        command = interaction.command
-    except Exception:  # pragma: no cover - resolving the command failed
-        command = None
-    if command is not None:
-        name = command.qualified_name
-    else:
-        data: dict[str, Any] = dict(interaction.data or {})
-        name = str(data.get("custom_id") or data.get("name") or "?")
+    name = interaction_name(interaction)
     level = logging.DEBUG if interaction.type is discord.InteractionType.autocomplete else logging.INFO
     interactions_log.log(
         level, "interaction user=%s command=%s outcome=%s ms=%.0f", interaction.user.id, name, outcome, elapsed

@@ -145,9 +145,20 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     return outcome
 
 
+def interaction_name(interaction: discord.Interaction[Any]) -> str:
+    """The command's qualified name, or a component's / modal's custom_id, for log lines."""
+    try:
+        command = interaction.command
+    except Exception:  # pragma: no cover - resolving the command failed
+        command = None
+    if command is not None:
+        return command.qualified_name
+    data: dict[str, Any] = dict(interaction.data or {})
+    return str(data.get("custom_id") or data.get("name") or "?")
+
+
 def _where(interaction: discord.Interaction[Any]) -> str:
-    name = interaction.command.qualified_name if interaction.command else "component"
-    return f"/{name} (user {interaction.user.id})"
+    return f"/{interaction_name(interaction)} (user {interaction.user.id})"
 
 
 class BotTree(app_commands.CommandTree[Any]):
