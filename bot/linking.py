@@ -23,16 +23,22 @@ def _key_page(panel_url: str) -> str:
     return f"{panel_url}/account/api"
 
 
+def _application_key_refused(panel_url: str) -> UserFacingError:
+    """The answer to an application key pasted where the user's own client key belongs (recognised by its
+    prefix, or by the panel's 403 for a legacy key without one)."""
+    return UserFacingError(
+        "That is an application API key; the bot needs your own client API key. Create one in the panel "
+        f"under Account → API Credentials ({_key_page(panel_url)}) and run `/account link` again."
+    )
+
+
 def check_key_shape(key: str, panel_url: str) -> str:
     """Refuses what cannot be a client key before anything is sent; returns the stripped key."""
     key = key.strip()
     if key.startswith("Bearer "):
         key = key[len("Bearer ") :].strip()
     if key.startswith(APPLICATION_PREFIXES):
-        raise UserFacingError(
-            "That is an application API key; the bot needs your own client API key. Create one in the panel "
-            f"under Account → API Credentials ({_key_page(panel_url)}) and run `/account link` again."
-        )
+        raise _application_key_refused(panel_url)
     if not looks_like_panel_key(key):
         raise UserFacingError(
             "That does not look like a panel client API key (48 letters, digits or underscores, usually "
@@ -58,10 +64,7 @@ async def link_account(bot: JexactylBot, discord_user_id: int, raw_key: str) -> 
         ) from None
     except ForbiddenError as exc:
         if "application API key" in exc.detail:
-            raise UserFacingError(
-                "That is an application API key; create a client API key under Account → API Credentials "
-                f"({_key_page(bot.config.panel_url)}) and link that instead."
-            ) from None
+            raise _application_key_refused(bot.config.panel_url) from None
         raise
     finally:
         await api.close()
