@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The Discord bot (and the pyjexactyl library it is built on), configured only through environment variables.
+# The Discord bot (jexactyl-bot, and the pyjexactyl library it is built on), configured only through environment
+# variables.
 #
 #   docker build -t jexactyl-bot .
 #   docker run -d --name jexactyl-bot --env-file .env -v jexactyl-bot-data:/data jexactyl-bot
@@ -14,14 +15,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# Dependencies and the packages, installed from the project's own metadata (pyproject.toml: the `bot` extra
-# pins discord.py). The sources are removed afterwards: the image runs the installed packages.
+# 1. Third-party dependencies, from the hashed lock file, in their own layer: it is rebuilt only when the lock
+#    changes, not on every source edit. (Regenerate the lock with requirements/lock.sh.)
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements/bot.lock ./requirements/bot.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements/bot.lock
+
+# 2. The two distributions of this repository, without dependencies (all locked above): the pyjexactyl library
+#    and the bot (packages bot and cogs). The test fakes (tests/) are not copied. The sources are removed
+#    afterwards: the image runs the installed packages.
+COPY LICENSE README.md pyproject.toml ./
 COPY pyjexactyl ./pyjexactyl
 COPY bot ./bot
 COPY cogs ./cogs
-RUN pip install --no-cache-dir '.[bot]' \
+RUN pip install --no-cache-dir --no-deps ./pyjexactyl . \
+    && pip check \
     && cd / && rm -rf /src
 
 # A non-root user owns the data volume (the SQLite database and, if ENCRYPTION_KEY is unset, secret.key).

@@ -51,8 +51,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord  # noqa: E402
 from pyjexactyl.testing import FakePanel  # noqa: E402
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord  # noqa: E402
 
 LATENCY = 0.02
 GUILD_ID = 910000000000000001

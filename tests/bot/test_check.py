@@ -16,9 +16,9 @@ from bot.check import CheckReport, Status, check_main, run_checks
 from bot.config import BotConfig, load_config
 from bot.crypto import KeyVault
 from bot.storage import Storage
-from bot.testing import FakeDiscord
 from pyjexactyl.testing import FakePanel
 from tests.bot.helpers import free_port
+from tests.fake_discord import FakeDiscord
 
 DISCORD_TOKEN = "canary-discord-token-0123456789abcdef"
 LINKED_USER = 710000000000000001

@@ -117,20 +117,32 @@ def test_nothing_secret_is_baked_in() -> None:
         assert entry in ignore, entry
 
 
-def test_installs_the_project_with_its_bot_extra() -> None:
-    install = [r for r in all_of("RUN") if "pip install" in r]
-    assert len(install) == 1
-    assert "'.[bot]'" in install[0] and "--no-cache-dir" in install[0]
-    # Everything the project's metadata needs is copied: pyproject, its readme, every package it ships.
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    copied = {Path(src).name for args in all_of("COPY") for src in args.split()[:-1]}
-    assert {"pyproject.toml", pyproject["project"]["readme"]} <= copied
-    shipped = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
-    includes = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    wanted = {name for name in shipped if any(re.fullmatch(pat.replace("*", ".*"), name) for pat in includes)}
-    assert wanted == {"pyjexactyl", "bot", "cogs"}
-    assert wanted <= copied
-    assert "bot" in pyproject["project"]["optional-dependencies"]
+def test_dependencies_come_from_the_lock_in_their_own_layer_before_the_sources() -> None:
+    steps = instructions()
+    runs = [i for i, (instr, args) in enumerate(steps) if instr == "RUN" and "pip install" in args]
+    assert len(runs) == 2, "one install of the locked dependencies, one of the two distributions"
+    locked, sources = (steps[i][1] for i in runs)
+    assert "--require-hashes -r requirements/bot.lock" in locked and "--no-cache-dir" in locked
+    # Only the lock is copied before the dependency layer, so a source edit does not re-install them.
+    copies_before = [args for instr, args in steps[: runs[0]] if instr == "COPY"]
+    assert copies_before == ["requirements/bot.lock ./requirements/bot.lock"]
+    assert "--no-deps ./pyjexactyl ." in sources and "--no-cache-dir" in sources
+
+
+def test_the_image_gets_both_distributions_and_no_test_fakes() -> None:
+    bot_project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    lib_project = tomllib.loads((ROOT / "pyjexactyl" / "pyproject.toml").read_text())
+    copied = {Path(src).as_posix() for args in all_of("COPY") for src in args.split()[:-1]}
+    # Each distribution's metadata (project file, readme, license) and packages are in the build context.
+    assert {"pyproject.toml", bot_project["project"]["readme"], "LICENSE", "pyjexactyl"} <= copied
+    assert set(bot_project["tool"]["setuptools"]["packages"]["find"]["include"]) == {"bot", "bot.*", "cogs", "cogs.*"}
+    assert {"bot", "cogs"} <= copied
+    assert (ROOT / "pyjexactyl" / lib_project["project"]["readme"]).is_file()
+    # The fake Discord (and every other test helper) lives under tests/, which is neither copied nor in the
+    # build context.
+    assert not any(src.startswith("tests") for src in copied)
+    assert not (ROOT / "bot" / "testing").exists()
+    assert (ROOT / "tests" / "fake_discord" / "__init__.py").is_file()
 
 
 def test_health_check_stop_signal_and_entry_point() -> None:

@@ -20,9 +20,9 @@ from bot.crypto import KeyVault
 from bot.discord_endpoints import reset_discord_endpoints
 from bot.health import HealthServer, probe, probe_main
 from bot.storage import Storage
-from bot.testing import FakeDiscord
 from pyjexactyl.testing import FakePanel
 from tests.bot.helpers import free_port
+from tests.fake_discord import FakeDiscord
 
 GUILD_ID = 910000000000000001
 

@@ -21,8 +21,8 @@ from cryptography.fernet import Fernet
 from bot.config import DEFAULT_PANEL_TIMEOUT, ConfigError, load_config
 from bot.crypto import SECRET_KEY_FILENAME, KeyVault
 from bot.storage import Storage
-from bot.testing import FakeDiscord, FakeUser
 from pyjexactyl.testing import FakePanel
+from tests.fake_discord import FakeDiscord, FakeUser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY_A = Fernet.generate_key().decode()

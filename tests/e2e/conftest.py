@@ -34,8 +34,8 @@ from bot.__main__ import run_bot
 from bot.config import load_config
 from bot.discord_endpoints import reset_discord_endpoints
 from bot.logs import RedactingFilter
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 # The helpers assert too: rewrite them like the tests so that a failure shows the compared values.
 pytest.register_assert_rewrite("tests.e2e.helpers")

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing import FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel, FakeServer
 from pyjexactyl.testing import FakeUser as PanelUser
+from tests.fake_discord import FakeUser, InteractionRecord
 
 # ---------------------------------------------------------------------------------------------- messages
 

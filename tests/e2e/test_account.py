@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from tests.e2e.helpers import button_id, linked_user, new_account, text_of, wait_message
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID, modal_field_ids
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.testing import FakeDiscord, FakeRole, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
 from tests.e2e.helpers import button_id, confirm_message, linked_user, text_of, wait_audit, wait_text
+from tests.fake_discord import FakeDiscord, FakeRole, FakeUser, InteractionRecord
 
 from .conftest import ADMIN_PERMISSIONS, GUILD_ID
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from tests.e2e.helpers import (
     Player,
@@ -27,6 +26,7 @@ from tests.e2e.helpers import (
     wait_audit,
     wait_text,
 )
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
 from tests.e2e.helpers import all_text, text_of
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import ADMIN_PERMISSIONS, GUILD_ID
 

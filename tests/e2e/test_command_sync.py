@@ -13,8 +13,8 @@ from cryptography.fernet import Fernet
 from bot.__main__ import run_bot
 from bot.config import load_config
 from bot.discord_endpoints import reset_discord_endpoints
-from bot.testing import FakeDiscord
 from pyjexactyl.testing import FakePanel
+from tests.fake_discord import FakeDiscord
 
 GUILD = 910000000000000001
 

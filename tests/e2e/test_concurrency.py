@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel, FakeServer
 from pyjexactyl.testing import FakeUser as PanelUser
 from tests.e2e.helpers import text_of
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
 

@@ -24,8 +24,8 @@ from bot.discord_endpoints import (
     current_discord_endpoints,
     reset_discord_endpoints,
 )
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
-from bot.testing.limits import check_autocomplete_choices, check_command_list, check_embeds, check_message
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
+from tests.fake_discord.limits import check_autocomplete_choices, check_command_list, check_embeds, check_message
 
 APP_ID = 900000000000000001
 GUILD_ID = 910000000000000001

@@ -21,9 +21,9 @@ import pytest
 import pytest_asyncio
 
 from bot.config import DEFAULT_PANEL_TIMEOUT
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from tests.e2e.helpers import Player, button_id, buttons, link_account, new_account, text_of
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from tests.e2e.helpers import Player, link_account, new_account, text_of
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
 

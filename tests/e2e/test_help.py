@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.testing import FakeDiscord, FakeUser
 from pyjexactyl.testing import FakePanel
 from tests.e2e.helpers import text_of
+from tests.fake_discord import FakeDiscord, FakeUser
 
 from .conftest import GUILD_ID
 

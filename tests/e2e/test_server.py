@@ -17,10 +17,10 @@ import discord as discord_py
 import pytest
 import pytest_asyncio
 
-from bot.testing import FakeDiscord, FakeUser, InteractionRecord
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
 from tests.e2e.helpers import audit_for, button, buttons, linked_user, text_of, wait_message
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
 

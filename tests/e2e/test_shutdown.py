@@ -24,8 +24,8 @@ from bot.config import load_config
 from bot.crypto import KeyVault
 from bot.discord_endpoints import reset_discord_endpoints
 from bot.storage import Storage
-from bot.testing import FakeDiscord, FakeUser
 from pyjexactyl.testing import FakePanel
+from tests.fake_discord import FakeDiscord, FakeUser
 
 from .conftest import GUILD_ID, modal_field_ids
 

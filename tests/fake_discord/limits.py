@@ -4,7 +4,7 @@ Every function takes a plain JSON payload (as discord.py sends it) and returns a
 readable problems; an empty list means the payload is within the limits.  :class:`FakeDiscord`
 runs these on every body the bot sends, but they are usable on their own too::
 
-    from bot.testing.limits import check_message, check_embeds
+    from tests.fake_discord.limits import check_message, check_embeds
 
     problems = check_message({"content": "x" * 2001})
     assert problems == ["content is 2001 chars (> 2000)"]

@@ -3,12 +3,12 @@
 Mocks of ``discord.Interaction`` are blind to payload shapes, command registration and Discord's limits.
 This fake serves the handful of REST routes and gateway opcodes discord.py 2.7.x uses, builds complete
 ``INTERACTION_CREATE`` payloads from the commands the bot actually synced, records everything the bot sends
-back, and checks it against Discord's documented limits (``bot.testing.limits``).
+back, and checks it against Discord's documented limits (``tests.fake_discord.limits``).
 
 Usage (inside an async test; see ``tests/e2e/test_fake_discord.py`` for a complete bot)::
 
     from bot.discord_endpoints import apply_discord_endpoints, reset_discord_endpoints
-    from bot.testing import FakeDiscord, FakeUser
+    from tests.fake_discord import FakeDiscord, FakeUser
 
     alice = FakeUser(id=4242, username="alice")
     async with FakeDiscord(guild_ids=[GUILD_ID]) as fd:

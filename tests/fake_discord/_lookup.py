@@ -1,4 +1,4 @@
-"""Pure helpers of :class:`~bot.testing.fake_discord.FakeDiscord`: find a synced command or a component,
+"""Pure helpers of :class:`~tests.fake_discord.fake_discord.FakeDiscord`: find a synced command or a component,
 rebuild option nesting, and build modal-submit components -- validating like the Discord client does.
 
 Usage::

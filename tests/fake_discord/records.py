@@ -1,4 +1,4 @@
-"""What :class:`~bot.testing.fake_discord.FakeDiscord` records: requests, gateway frames, interactions.
+"""What :class:`~tests.fake_discord.fake_discord.FakeDiscord` records: requests, gateway frames, interactions.
 
 An :class:`InteractionRecord` is returned by ``fd.slash(...)``, ``fd.click(...)`` and
 ``fd.submit_modal(...)`` and fills in as the bot answers::

@@ -1,9 +1,9 @@
-"""Builders for the Discord JSON objects :class:`~bot.testing.fake_discord.FakeDiscord` sends.
+"""Builders for the Discord JSON objects :class:`~tests.fake_discord.fake_discord.FakeDiscord` sends.
 
 The shapes follow the TypedDicts in ``discord/types`` of the pinned discord.py (2.7.1), including the
 keys that version indexes unconditionally.  Usage::
 
-    from bot.testing.payloads import FakeUser, user_payload
+    from tests.fake_discord.payloads import FakeUser, user_payload
 
     alice = FakeUser(id=4242, username="alice")
     assert user_payload(alice)["username"] == "alice"

@@ -1,6 +1,10 @@
 """pytest plugin shipping :class:`~pyjexactyl.testing.FakePanel` fixtures.
 
-Registered through the ``pytest11`` entry point ``pyjexactyl``, so installing the package is enough:
+Opt-in: installing pyjexactyl registers nothing with pytest. Load it in your root ``conftest.py``::
+
+    pytest_plugins = ["pyjexactyl.testing.pytest_plugin"]
+
+or on the command line (``pytest -p pyjexactyl.testing.pytest_plugin``). It provides:
 
 * ``fake_panel`` (async, function scope): a started, seeded panel with ``latency=0``,
   ``power_delay=0.05`` and ``backup_duration=0.05``;

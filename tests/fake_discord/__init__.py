@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.testing import FakeDiscord, FakeUser
+    from tests.fake_discord import FakeDiscord, FakeUser
 
     alice = FakeUser(id=4242, username="alice")
     async with FakeDiscord(guild_ids=[GUILD_ID]) as fd, fd.running(bot):
@@ -10,7 +10,7 @@ Usage::
         message = await ix.wait_final(5)
         fd.assert_clean()
 
-See :mod:`bot.testing.fake_discord` for the full API and :mod:`bot.testing.limits` for the checks.
+See :mod:`tests.fake_discord.fake_discord` for the full API and :mod:`tests.fake_discord.limits` for the checks.
 """
 
 from .fake_discord import FakeDiscord
