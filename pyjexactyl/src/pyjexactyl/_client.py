@@ -19,7 +19,7 @@ from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import WindowLimiter
-from ._transport import AiohttpTransport, RawResponse
+from ._transport import AiohttpTransport, RawResponse, WebSocket
 from .exceptions import MalformedResponseError, error_from_response
 from .responses import AsyncPaginatedResponse
 
@@ -166,6 +166,11 @@ class AsyncJexactyl:
     async def close(self) -> None:
         """Closes the HTTP session. The client may be used again afterwards (a new session opens)."""
         await self._transport.close()
+
+    async def _open_websocket(self, url: str, *, heartbeat: float | None) -> WebSocket:
+        """Opens a Wings websocket with ``Origin: <panel URL>`` and the client's TLS settings and timeout
+        (used by console sessions)."""
+        return await self._transport.ws_connect(url, origin=self._config.base_url, heartbeat=heartbeat)
 
     async def request(
         self,

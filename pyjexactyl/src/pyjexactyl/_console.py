@@ -1,0 +1,518 @@
+"""``ConsoleSession``: a live console over the Wings websocket (``shared/panel-api.md`` §6.10 and §8).
+
+The session is a small state machine::
+
+    new --async with--> connecting --auth success--> open --socket drops--> reconnecting --> open ...
+                                                      |                          |
+                                                      +------ close() / error ---+--> closed
+
+One supervisor task per session owns the socket: it reads frames, hands events to the bounded
+:class:`~pyjexactyl._console_queue.EventQueue`, refreshes the token on the same socket when Wings says it
+is expiring, and reconnects with backoff (driven by tenacity, like the HTTP retries) when the socket drops.
+The connection steps themselves (token, handshake, ``auth``) are in :mod:`pyjexactyl._console_link`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_delay, wait_exponential_jitter
+
+from ._console_link import Link, is_expiry, is_transient
+from ._console_queue import EventQueue
+from .events import Control, Event, Reconnected, ServerDeleted, StatusChanged, encode_frame, parse_frame
+from .exceptions import ConsoleAuthError, ConsoleDisconnectedError, InvalidArgumentError, ServerOfflineError
+
+if TYPE_CHECKING:
+    from ._endpoints.client.servers import ClientServers, PowerSignal
+
+__all__ = ["ConnectionState", "ConsoleSession"]
+
+ConnectionState = Literal["new", "connecting", "open", "reconnecting", "closed"]
+
+POWER_SIGNALS = ("start", "stop", "restart", "kill")
+RECONNECT_BACKOFF = (0.5, 30.0)
+"""First and longest wait between reconnect attempts, in seconds (exponential, with jitter)."""
+
+
+class ConsoleSession:
+    """A live console of one server: typed events in, commands and power actions out.
+
+    Made by ``api.client.servers.console(server_id)``; use it as an async context manager and iterate it.
+    Entering connects and authenticates (so a refused key or token raises there); iterating yields
+    :mod:`pyjexactyl.events` until the block exits, :meth:`close` is called, the server is deleted, or the
+    session gives up reconnecting (:class:`~pyjexactyl.ConsoleDisconnectedError`). The first events are the
+    server's state (:class:`~pyjexactyl.events.StatusChanged`) and, with ``logs=True`` on a running server,
+    its recent console lines.
+
+    The token lasts 10 minutes: when Wings warns that it is expiring, the session fetches a fresh one (one
+    ``GET /websocket``) and authenticates again on the same socket, so no event is lost. When the socket
+    drops it reconnects with exponential backoff, yields :class:`~pyjexactyl.events.Reconnected`, and asks for
+    the recent lines again (``logs_on_reconnect``); events Wings sent while it was down are lost. A slow
+    consumer does not grow memory: see ``max_queue`` and :class:`~pyjexactyl.events.Dropped`.
+
+    Wings acknowledges nothing: a command or power action is sent, and its effects show up as events. Without
+    the ``control.console`` / ``control.start`` / ``control.stop`` / ``control.restart`` permission Wings
+    ignores it silently.
+
+    Args:
+        servers: The ``api.client.servers`` namespace (its ``get_websocket`` provides tokens).
+        server_id: Server identifier (abbreviated UUID).
+        logs: Ask for the recent console lines after connecting.
+        max_queue: How many lines may wait for the consumer before the oldest are dropped.
+        reconnect_timeout: Seconds to keep trying after the socket drops before giving up.
+        logs_on_reconnect: Ask for the recent console lines again after a reconnect (they may repeat lines
+            already delivered).
+        heartbeat: Seconds between websocket pings; a socket that misses a pong counts as dropped.
+
+    Example:
+        >>> async with api.client.servers.console("1a2b3c4d") as console:  # doctest: +SKIP
+        ...     await console.send_command("say hello")
+        ...     async for event in console:
+        ...         if isinstance(event, ConsoleOutput):
+        ...             print(strip_ansi(event.line))
+    """
+
+    def __init__(
+        self,
+        servers: ClientServers,
+        server_id: str,
+        *,
+        logs: bool = True,
+        max_queue: int = 1000,
+        reconnect_timeout: float = 300.0,
+        logs_on_reconnect: bool = True,
+        heartbeat: float | None = 30.0,
+    ) -> None:
+        if max_queue < 1:
+            raise InvalidArgumentError("max_queue must be at least 1")
+        if reconnect_timeout < 0:
+            raise InvalidArgumentError("reconnect_timeout must be 0 or more seconds")
+        if heartbeat is not None and heartbeat <= 0:
+            raise InvalidArgumentError("heartbeat must be a positive number of seconds, or None")
+        self._link = Link(servers, server_id, heartbeat=heartbeat)
+        self._server_id = server_id
+        self._logs = logs
+        self._logs_on_reconnect = logs_on_reconnect
+        self._reconnect_timeout = reconnect_timeout
+        self._queue = EventQueue(max_queue)
+        self._log: logging.Logger = servers._client.config.logger
+        self._debug = servers._client.config.debug
+        self._connection: ConnectionState = "new"
+        self._state: str | None = None
+        self._ready = asyncio.Event()  # open and the token valid: sends go out
+        self._ended = asyncio.Event()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._refresh: asyncio.Task[None] | None = None
+        self._refreshed_since_auth = False
+        self._fatal: BaseException | None = None
+        self._send_lock = asyncio.Lock()
+        self._malformed = 0
+        self._reconnects = 0
+
+    # -- public state ------------------------------------------------------------------------------------
+
+    @property
+    def server_id(self) -> str:
+        """The server this console belongs to."""
+        return self._server_id
+
+    @property
+    def state(self) -> str | None:
+        """The server's last known power state (``offline``, ``starting``, ``running``, ``stopping``), from
+        the latest ``status`` event; ``None`` before the first one."""
+        return self._state
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """``new``, ``connecting``, ``open``, ``reconnecting`` or ``closed``."""
+        return self._connection
+
+    @property
+    def dropped(self) -> int:
+        """Events the bounded queue dropped because the consumer fell behind (console lines first)."""
+        return self._queue.dropped
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the session reconnected after its socket dropped."""
+        return self._reconnects
+
+    @property
+    def malformed_frames(self) -> int:
+        """Frames that were not a JSON object with an ``event`` (logged and skipped)."""
+        return self._malformed
+
+    def __repr__(self) -> str:
+        return f"<ConsoleSession server={self._server_id!r} {self._connection} state={self._state!r}>"
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ConsoleSession:
+        """Connects and authenticates; the events start flowing.
+
+        Raises:
+            ForbiddenError: the key's user lacks ``websocket.connect`` on this server.
+            ConflictError: the server is suspended, installing, restoring or being transferred.
+            NotFoundError: no such server for this key.
+            ConsoleAuthError: Wings refused the token or the ``Origin``.
+            ConsoleDisconnectedError: the node could not be reached.
+        """
+        if self._connection != "new":
+            raise RuntimeError("a ConsoleSession can be entered once; ask console() for a new one")
+        self._connection = "connecting"
+        try:
+            await self._link.open(self._deliver, self._on_first_auth)
+        except BaseException:
+            self._connection = "closed"
+            self._ended.set()
+            raise
+        self._opened()
+        self._supervisor = asyncio.create_task(self._run(), name=f"pyjexactyl-console-{self._server_id}")
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Closes the session (see :meth:`close`)."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Closes the socket and ends the iteration (events still waiting are discarded). Idempotent.
+
+        Example:
+            >>> await console.close()  # doctest: +SKIP
+        """
+        if self._connection == "closed" and self._supervisor is None:
+            return
+        self._connection = "closed"
+        self._ready.clear()
+        self._queue.close()
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None and not supervisor.done():
+            supervisor.cancel()
+            try:
+                await supervisor
+            except asyncio.CancelledError:
+                if (task := asyncio.current_task()) is not None and task.cancelling():
+                    raise
+        await self._link.close()
+        self._ended.set()
+        if self._debug:
+            self._log.debug("pyjexactyl: console %s closed", self._server_id)
+
+    def __aiter__(self) -> ConsoleSession:
+        """The session is its own iterator of events."""
+        return self
+
+    async def __anext__(self) -> Event:
+        """The next event (see :mod:`pyjexactyl.events`). The iteration ends when the session is closed or
+        after :class:`~pyjexactyl.events.ServerDeleted`.
+
+        Raises:
+            ConsoleDisconnectedError: reconnecting failed for ``reconnect_timeout`` seconds.
+            ConsoleAuthError: Wings refused the session's token for a reason other than expiry.
+            JexactylApiError: the panel refused a new token (403, 404, 409) while reconnecting.
+        """
+        if self._connection == "new":
+            raise RuntimeError("enter the session first: async with api.client.servers.console(id) as console")
+        return await self._queue.get()
+
+    def _discard_pending(self) -> None:
+        """Drops the events waiting now (``run_command`` wants only what follows its command)."""
+        while self._queue.get_nowait() is not None:
+            pass
+
+    # -- commands ------------------------------------------------------------------------------------------
+
+    async def send_command(self, line: str) -> None:
+        """Sends a command line to the server's console (needs ``control.console``).
+
+        Wings does not acknowledge it: what the server prints in answer arrives as
+        :class:`~pyjexactyl.events.ConsoleOutput` events (``run_command`` collects them for you). Wings also
+        ignores commands to an offline server silently, so the session refuses them itself.
+
+        Args:
+            line: One command, e.g. ``say hello`` (no line breaks).
+
+        Raises:
+            ServerOfflineError: the server's last known state is ``offline``; nothing was sent.
+            ConsoleDisconnectedError: the session has ended.
+
+        Example:
+            >>> await console.send_command("whitelist add Steve")  # doctest: +SKIP
+        """
+        if not isinstance(line, str) or not line.strip():
+            raise InvalidArgumentError("line must be a non-empty command string")
+        if "\n" in line or "\r" in line:
+            raise InvalidArgumentError("line must be one command, without line breaks")
+        if self._state == "offline":
+            raise ServerOfflineError(
+                502,
+                "ConsoleServerOffline",
+                "Server must be online in order to send commands. (The console's last known state is offline; "
+                "Wings would ignore the command, so it was not sent.)",
+                method="WS",
+                path="send command",
+            )
+        await self._send(encode_frame("send command", line))
+
+    async def set_power(self, signal: PowerSignal) -> None:
+        """Sends a power action over the socket (needs the matching ``control.*`` permission).
+
+        The state changes asynchronously and arrives as :class:`~pyjexactyl.events.StatusChanged` events.
+        If another power action is still running, Wings answers with a
+        :class:`~pyjexactyl.events.DaemonError`.
+
+        Args:
+            signal: ``start``, ``stop``, ``restart`` or ``kill``.
+
+        Example:
+            >>> await console.set_power("restart")  # doctest: +SKIP
+        """
+        if signal not in POWER_SIGNALS:
+            raise InvalidArgumentError(f"signal must be one of {', '.join(POWER_SIGNALS)}; got {signal!r}")
+        await self._send(encode_frame("set state", signal))
+
+    async def request_stats(self) -> None:
+        """Asks Wings for one :class:`~pyjexactyl.events.Stats` event now (it sends them every second while
+        the server runs anyway).
+
+        Example:
+            >>> await console.request_stats()  # doctest: +SKIP
+        """
+        await self._send(encode_frame("send stats"))
+
+    async def request_logs(self) -> None:
+        """Asks Wings to replay the server's recent console lines (only while it runs).
+
+        Example:
+            >>> await console.request_logs()  # doctest: +SKIP
+        """
+        await self._send(encode_frame("send logs"))
+
+    async def _send(self, frame: str) -> None:
+        """Sends when the socket is open and authenticated (waits through a reconnect or a token refresh)."""
+        for _ in range(2):
+            await self._wait_ready()
+            try:
+                async with self._send_lock:
+                    await self._link.send(frame)
+                return
+            except ConsoleDisconnectedError:
+                self._ready.clear()  # the supervisor notices the drop and reconnects; try once more after
+        raise ConsoleDisconnectedError(f"The console of {self._server_id} dropped twice while sending")
+
+    async def _wait_ready(self) -> None:
+        if self._connection in ("new", "closed") or self._ended.is_set():
+            raise ConsoleDisconnectedError(f"The console session of {self._server_id} is not open")
+        if self._ready.is_set():
+            return
+        ready = asyncio.ensure_future(self._ready.wait())
+        ended = asyncio.ensure_future(self._ended.wait())
+        try:
+            await asyncio.wait((ready, ended), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            ended.cancel()
+        if not self._ready.is_set():
+            raise ConsoleDisconnectedError(f"The console session of {self._server_id} has ended")
+
+    # -- the supervisor ---------------------------------------------------------------------------------
+
+    def _deliver(self, event: Event) -> None:
+        if isinstance(event, StatusChanged):
+            self._state = event.state
+        self._queue.put(event)
+
+    def _on_first_auth(self) -> None:
+        """Called by the link when a fresh socket authenticated, before Wings' first ``status``."""
+        self._refreshed_since_auth = False
+
+    def _opened(self) -> None:
+        self._connection = "open"
+        self._ready.set()
+        if self._link.expiring_during_handshake:
+            self._start_refresh("expiring")
+
+    async def _run(self) -> None:
+        error: BaseException | None = None
+        try:
+            while True:
+                if self._logs and (self._reconnects == 0 or self._logs_on_reconnect):
+                    try:
+                        await self._link.send(encode_frame("send logs"))
+                    except ConsoleDisconnectedError:
+                        pass  # dropped already: the pump sees the close next
+                deleted = await self._pump()
+                self._ready.clear()
+                self._stop_refresh()
+                if self._fatal is not None:
+                    raise self._fatal
+                if deleted:
+                    return
+                await self._reconnect()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = exc
+            if self._debug or not isinstance(exc, ConsoleDisconnectedError):
+                self._log.warning("pyjexactyl: console %s ended: %s", self._server_id, type(exc).__name__)
+        finally:
+            self._stop_refresh()
+            self._ready.clear()
+            if self._connection != "closed":
+                self._connection = "closed"
+                await self._link.close()
+            self._queue.finish(error)
+            self._ended.set()
+
+    async def _pump(self) -> bool:
+        """Reads frames until the socket closes; True when the server was deleted."""
+        while True:
+            text = await self._link.receive()
+            if text is None:
+                return self._link.closed_as_deleted()
+            parsed = parse_frame(text)
+            if parsed is None:
+                self._malformed += 1
+                self._log.log(
+                    logging.WARNING if self._malformed == 1 else logging.DEBUG,
+                    "pyjexactyl: console %s: skipped a frame that is not a Wings event (%d so far)",
+                    self._server_id,
+                    self._malformed,
+                )
+            elif isinstance(parsed, Control):
+                self._control(parsed)
+                if self._fatal is not None:
+                    return False
+            else:
+                self._deliver(parsed)
+                if isinstance(parsed, ServerDeleted):
+                    return True
+
+    def _control(self, frame: Control) -> None:
+        if frame.name == "auth success":
+            self._refreshed_since_auth = False
+            self._ready.set()
+            if self._debug:
+                self._log.debug("pyjexactyl: console %s re-authenticated", self._server_id)
+        elif frame.name == "token expiring":
+            self._start_refresh("expiring")
+        elif frame.name == "token expired" or is_expiry(frame.reason):
+            self._ready.clear()  # Wings answers anything sent now with a jwt error: hold sends
+            if self._refresh is not None and not self._refresh.done():
+                return
+            if self._refreshed_since_auth:
+                self._fatal = ConsoleAuthError(
+                    f"Wings refused the console token of {self._server_id} as expired again right after a "
+                    "refresh (is the node's clock right?)",
+                    reason=frame.reason or frame.name,
+                )
+                return
+            self._refreshed_since_auth = True
+            self._start_refresh("expired")
+        else:  # any other jwt error: a fresh token would not help
+            self._fatal = ConsoleAuthError(
+                f"Wings refused the console token of {self._server_id}: {frame.reason}", reason=frame.reason
+            )
+
+    def _start_refresh(self, why: str) -> None:
+        if self._refresh is not None and not self._refresh.done():
+            return
+        self._refresh = asyncio.create_task(
+            self._refresh_token(why), name=f"pyjexactyl-console-token-{self._server_id}"
+        )
+
+    def _stop_refresh(self) -> None:
+        if self._refresh is not None and not self._refresh.done():
+            self._refresh.cancel()
+        self._refresh = None
+
+    async def _refresh_token(self, why: str) -> None:
+        """Fetches a fresh token and authenticates again on the same socket."""
+        if self._debug:
+            self._log.debug("pyjexactyl: console %s token %s; fetching a fresh one", self._server_id, why)
+        try:
+            await self._retrying(lambda: self._link.reauth(), "token refresh")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                exc = ConsoleDisconnectedError(
+                    f"Could not refresh the console token of {self._server_id} for {self._reconnect_timeout} s: {exc}"
+                )
+            self._fatal = exc
+            await self._link.close()  # ends the pump, and the supervisor raises _fatal
+
+    async def _reconnect(self) -> None:
+        self._connection = "reconnecting"
+        dropped_at = time.monotonic()
+        self._log.info(
+            "pyjexactyl: console %s dropped (%s); reconnecting", self._server_id, self._link.describe_close()
+        )
+        attempts = 0
+
+        async def attempt() -> None:
+            nonlocal attempts
+            attempts += 1
+
+            def on_auth() -> None:
+                self._on_first_auth()
+                self._deliver(Reconnected(attempts=attempts, downtime=round(time.monotonic() - dropped_at, 3)))
+
+            await self._link.open(self._deliver, on_auth)
+
+        try:
+            await self._retrying(attempt, "reconnect")
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            downtime = time.monotonic() - dropped_at
+            raise ConsoleDisconnectedError(
+                f"Gave up reconnecting the console of {self._server_id} after {downtime:.1f} s and {attempts} "
+                f"attempts: {exc}",
+                attempts=attempts,
+                downtime=downtime,
+            ) from exc
+        self._reconnects += 1
+        self._opened()
+        self._log.info("pyjexactyl: console %s reconnected after %d attempt(s)", self._server_id, attempts)
+
+    async def _retrying(self, step: Callable[[], object], what: str) -> None:
+        """Runs ``step`` until it succeeds, retrying transient failures with exponential backoff for at most
+        ``reconnect_timeout`` seconds; a panel refusal (403, 404, 409) or an auth error is raised at once."""
+        deadline = time.monotonic() + self._reconnect_timeout
+        backoff = wait_exponential_jitter(initial=RECONNECT_BACKOFF[0], max=RECONNECT_BACKOFF[1], jitter=0.5)
+
+        def wait(state: RetryCallState) -> float:
+            return max(0.0, min(backoff(state), deadline - time.monotonic()))
+
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            self._log.info(
+                "pyjexactyl: console %s %s attempt %d failed (%s); next in %.1f s",
+                self._server_id,
+                what,
+                state.attempt_number,
+                type(exc).__name__,
+                state.upcoming_sleep,
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_delay(self._reconnect_timeout),
+            wait=wait,
+            retry=retry_if_exception(is_transient),
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                result = step()
+                if asyncio.iscoroutine(result):
+                    await result
