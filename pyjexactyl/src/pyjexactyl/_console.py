@@ -106,6 +106,7 @@ class ConsoleSession:
         self._connection: ConnectionState = "new"
         self._state: str | None = None
         self._ready = asyncio.Event()  # open and the token valid: sends go out
+        self._state_changed = asyncio.Event()  # set, then replaced, at every status
         self._ended = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self._refresh: asyncio.Task[None] | None = None
@@ -125,7 +126,8 @@ class ConsoleSession:
     @property
     def state(self) -> str | None:
         """The server's last known power state (``offline``, ``starting``, ``running``, ``stopping``), from
-        the latest ``status`` event; ``None`` before the first one."""
+        the latest ``status`` event Wings sent (it may be ahead of the events consumed so far); ``None`` before
+        the first one."""
         return self._state
 
     @property
@@ -296,6 +298,47 @@ class ConsoleSession:
         """
         await self._send(encode_frame("send logs"))
 
+    async def wait_for_state(self, *states: str, timeout: float | None = None) -> str:
+        """Waits until the server's last known state is one of ``states`` (returns at once if it is already).
+
+        It watches the ``status`` events as they arrive, without consuming them: they are still delivered to
+        the iteration.
+
+        Args:
+            *states: ``offline``, ``starting``, ``running`` and/or ``stopping``.
+            timeout: Seconds to wait at most (``None``: no limit).
+
+        Returns:
+            The state reached.
+
+        Raises:
+            TimeoutError: ``timeout`` passed first.
+            ConsoleDisconnectedError: the session ended first.
+
+        Example:
+            >>> await console.set_power("start")  # doctest: +SKIP
+            >>> await console.wait_for_state("running", timeout=120)  # doctest: +SKIP
+            'running'
+        """
+        if not states:
+            raise InvalidArgumentError("name at least one state to wait for")
+        async with asyncio.timeout(timeout):
+            while self._state not in states:
+                if self._ended.is_set() or self._connection == "new":
+                    raise ConsoleDisconnectedError(f"The console session of {self._server_id} is not open")
+                await self._first_of(self._state_changed, self._ended)
+        assert self._state is not None
+        return self._state
+
+    @staticmethod
+    async def _first_of(*events: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
     async def _send(self, frame: str) -> None:
         """Sends when the socket is open and authenticated (waits through a reconnect or a token refresh)."""
         for _ in range(2):
@@ -313,13 +356,7 @@ class ConsoleSession:
             raise ConsoleDisconnectedError(f"The console session of {self._server_id} is not open")
         if self._ready.is_set():
             return
-        ready = asyncio.ensure_future(self._ready.wait())
-        ended = asyncio.ensure_future(self._ended.wait())
-        try:
-            await asyncio.wait((ready, ended), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ready.cancel()
-            ended.cancel()
+        await self._first_of(self._ready, self._ended)
         if not self._ready.is_set():
             raise ConsoleDisconnectedError(f"The console session of {self._server_id} has ended")
 
@@ -328,6 +365,8 @@ class ConsoleSession:
     def _deliver(self, event: Event) -> None:
         if isinstance(event, StatusChanged):
             self._state = event.state
+            changed, self._state_changed = self._state_changed, asyncio.Event()
+            changed.set()
         self._queue.put(event)
 
     def _on_first_auth(self) -> None:
@@ -377,7 +416,10 @@ class ConsoleSession:
         while True:
             text = await self._link.receive()
             if text is None:
-                return self._link.closed_as_deleted()
+                if self._link.closed_as_deleted():
+                    self._deliver(ServerDeleted())
+                    return True
+                return False
             parsed = parse_frame(text)
             if parsed is None:
                 self._malformed += 1

@@ -438,8 +438,9 @@ _SIMPLE: Final[dict[str, Callable[[Sequence[str]], Event]]] = {
     "transfer status": lambda args: TransferStatus(_first(args)),
     "deleted": lambda args: ServerDeleted(),
 }
-# Events that carry a line or a value: without an argument they are not what Wings sends.
-_NEEDS_ARG: Final = frozenset({"console output", "status", "stats", "transfer status"})
+# Events that carry a line (possibly empty) or a value (never empty): without one they are not what Wings sends.
+_NEEDS_LINE: Final = frozenset({"console output", "install output", "transfer logs", "daemon message"})
+_NEEDS_VALUE: Final = frozenset({"status", "stats", "transfer status"})
 
 
 def parse_frame(text: str | bytes) -> Event | Control | None:
@@ -479,7 +480,7 @@ def parse_frame(text: str | bytes) -> Event | Control | None:
         if name.startswith(BACKUP_COMPLETED_PREFIX):
             return BackupCompleted.from_args(name[len(BACKUP_COMPLETED_PREFIX) :], _first(args))
         build = _SIMPLE.get(name)
-        if build is not None and (args or name not in _NEEDS_ARG):
+        if build is not None and (args or name not in _NEEDS_LINE) and (_first(args) or name not in _NEEDS_VALUE):
             return build(args)
     except ValueError:
         pass
