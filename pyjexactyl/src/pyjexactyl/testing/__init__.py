@@ -71,6 +71,8 @@ from ._state import (
     FakeUser,
     RecordedRequest,
 )
+from ._wings_control import FakeWings
+from ._wings_events import StateOutput, WingsConnection, WingsFrame
 
 __all__ = [
     "FakeActivity",
@@ -92,5 +94,9 @@ __all__ = [
     "FakeSubuser",
     "FakeTask",
     "FakeUser",
+    "FakeWings",
     "RecordedRequest",
+    "StateOutput",
+    "WingsConnection",
+    "WingsFrame",
 ]
