@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_delay, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_delay
 
 from ._console_link import Link, is_expiry, is_transient
 from ._console_queue import EventQueue
@@ -38,6 +39,19 @@ ConnectionState = Literal["new", "connecting", "open", "reconnecting", "closed"]
 POWER_SIGNALS = ("start", "stop", "restart", "kill")
 RECONNECT_BACKOFF = (0.5, 30.0)
 """First and longest wait between reconnect attempts, in seconds (exponential, with jitter)."""
+
+
+def reconnect_delay(failed_attempts: int) -> float:
+    """Seconds to wait after ``failed_attempts`` failed connection attempts: 0.5, 1, 2, 4 ... up to 30, each
+    plus up to 25% jitter (so sessions dropped together by a Wings restart do not reconnect in step).
+
+    Example:
+        >>> 0.5 <= reconnect_delay(1) <= 0.625 and 30 <= reconnect_delay(20) <= 37.5
+        True
+    """
+    first, longest = RECONNECT_BACKOFF
+    base = min(longest, first * 2.0 ** (failed_attempts - 1))
+    return base + random.uniform(0, base * 0.25)
 
 
 class ConsoleSession:
@@ -110,7 +124,8 @@ class ConsoleSession:
         self._ended = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self._refresh: asyncio.Task[None] | None = None
-        self._refreshed_since_auth = False
+        self._expiry_refreshes = 0  # refreshes since the last auth success because Wings said "expired"
+        self._awaiting_auth = False  # a fresh token was sent and Wings has not answered yet
         self._fatal: BaseException | None = None
         self._send_lock = asyncio.Lock()
         self._malformed = 0
@@ -371,7 +386,8 @@ class ConsoleSession:
 
     def _on_first_auth(self) -> None:
         """Called by the link when a fresh socket authenticated, before Wings' first ``status``."""
-        self._refreshed_since_auth = False
+        self._expiry_refreshes = 0
+        self._awaiting_auth = False
 
     def _opened(self) -> None:
         self._connection = "open"
@@ -440,7 +456,8 @@ class ConsoleSession:
 
     def _control(self, frame: Control) -> None:
         if frame.name == "auth success":
-            self._refreshed_since_auth = False
+            self._expiry_refreshes = 0
+            self._awaiting_auth = False
             self._ready.set()
             if self._debug:
                 self._log.debug("pyjexactyl: console %s re-authenticated", self._server_id)
@@ -449,15 +466,19 @@ class ConsoleSession:
         elif frame.name == "token expired" or is_expiry(frame.reason):
             self._ready.clear()  # Wings answers anything sent now with a jwt error: hold sends
             if self._refresh is not None and not self._refresh.done():
-                return
-            if self._refreshed_since_auth:
+                return  # a refresh is on its way
+            if self._awaiting_auth and frame.name != "token expired":
+                return  # Wings has not handled the fresh token yet: a jwt error for an older frame
+            self._awaiting_auth = False
+            # One refresh per expiry; a second when Wings' periodic "token expired" crossed the first one.
+            if self._expiry_refreshes >= 2:
                 self._fatal = ConsoleAuthError(
-                    f"Wings refused the console token of {self._server_id} as expired again right after a "
-                    "refresh (is the node's clock right?)",
+                    f"Wings refused a fresh console token of {self._server_id} as expired (is the node's clock "
+                    "right?)",
                     reason=frame.reason or frame.name,
                 )
                 return
-            self._refreshed_since_auth = True
+            self._expiry_refreshes += 1
             self._start_refresh("expired")
         else:  # any other jwt error: a fresh token would not help
             self._fatal = ConsoleAuthError(
@@ -481,7 +502,7 @@ class ConsoleSession:
         if self._debug:
             self._log.debug("pyjexactyl: console %s token %s; fetching a fresh one", self._server_id, why)
         try:
-            await self._retrying(lambda: self._link.reauth(), "token refresh")
+            await self._retrying(self._reauth, "token refresh")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -491,6 +512,13 @@ class ConsoleSession:
                 )
             self._fatal = exc
             await self._link.close()  # ends the pump, and the supervisor raises _fatal
+
+    async def _reauth(self) -> None:
+        token, _ = await self._link.fetch_token()
+        self._awaiting_auth = True  # before sending: the answer may be read before this task runs again
+        await self._link.send(encode_frame("auth", token))
+        if self._debug:
+            self._log.debug("pyjexactyl: console %s sent a fresh token", self._server_id)
 
     async def _reconnect(self) -> None:
         self._connection = "reconnecting"
@@ -506,6 +534,7 @@ class ConsoleSession:
 
             def on_auth() -> None:
                 self._on_first_auth()
+                self._reconnects += 1  # counted as the event is queued: a consumer in another thread sees both
                 self._deliver(Reconnected(attempts=attempts, downtime=round(time.monotonic() - dropped_at, 3)))
 
             await self._link.open(self._deliver, on_auth)
@@ -522,7 +551,6 @@ class ConsoleSession:
                 attempts=attempts,
                 downtime=downtime,
             ) from exc
-        self._reconnects += 1
         self._opened()
         self._log.info("pyjexactyl: console %s reconnected after %d attempt(s)", self._server_id, attempts)
 
@@ -530,10 +558,9 @@ class ConsoleSession:
         """Runs ``step`` until it succeeds, retrying transient failures with exponential backoff for at most
         ``reconnect_timeout`` seconds; a panel refusal (403, 404, 409) or an auth error is raised at once."""
         deadline = time.monotonic() + self._reconnect_timeout
-        backoff = wait_exponential_jitter(initial=RECONNECT_BACKOFF[0], max=RECONNECT_BACKOFF[1], jitter=0.5)
 
         def wait(state: RetryCallState) -> float:
-            return max(0.0, min(backoff(state), deadline - time.monotonic()))
+            return max(0.0, min(reconnect_delay(state.attempt_number), deadline - time.monotonic()))
 
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._transport import WebSocket
-from .events import Control, Event, StatusChanged, encode_frame, parse_frame
+from .events import Control, DaemonError, Event, StatusChanged, encode_frame, parse_frame
 from .exceptions import (
     ConsoleAuthError,
     ConsoleDisconnectedError,
@@ -167,17 +167,15 @@ class Link:
                         f"Wings refused the console token of {self._server_id}: {frame.reason}", reason=frame.reason
                     )
                 # else: "no jwt present" answers Wings' own events racing our auth frame; ignore them
+            elif isinstance(frame, DaemonError) and not authenticated:
+                # Wings answers a token it cannot even parse or verify (bad signature) with a daemon error
+                raise ConsoleAuthError(
+                    f"Wings refused the console token of {self._server_id}: {frame.message}", reason=frame.message
+                )
             elif frame is not None:
                 deliver(frame)
                 if authenticated and isinstance(frame, StatusChanged):
                     return
-
-    async def reauth(self) -> None:
-        """Fetches a fresh token and sends ``auth`` on the current socket (Wings answers ``auth success``)."""
-        token, _ = await self.fetch_token()
-        await self.send(encode_frame("auth", token))
-        if self._debug:
-            self._log.debug("pyjexactyl: console %s sent a fresh token", self._server_id)
 
     async def send(self, frame: str) -> None:
         """Sends one frame on the current socket.

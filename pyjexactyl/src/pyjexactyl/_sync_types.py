@@ -2126,7 +2126,8 @@ class SyncConsoleSession(Protocol):
     @property
     def state(self) -> str | None:
         """The server's last known power state (``offline``, ``starting``, ``running``, ``stopping``), from
-        the latest ``status`` event; ``None`` before the first one."""
+        the latest ``status`` event Wings sent (it may be ahead of the events consumed so far); ``None`` before
+        the first one."""
 
     @property
     def connection_state(self) -> ConnectionState:
@@ -2196,6 +2197,29 @@ class SyncConsoleSession(Protocol):
 
         Example:
             >>> await console.request_logs()  # doctest: +SKIP
+        """
+
+    def wait_for_state(self, *states: str, timeout: float | None = None) -> str:
+        """Waits until the server's last known state is one of ``states`` (returns at once if it is already).
+
+        It watches the ``status`` events as they arrive, without consuming them: they are still delivered to
+        the iteration.
+
+        Args:
+            *states: ``offline``, ``starting``, ``running`` and/or ``stopping``.
+            timeout: Seconds to wait at most (``None``: no limit).
+
+        Returns:
+            The state reached.
+
+        Raises:
+            TimeoutError: ``timeout`` passed first.
+            ConsoleDisconnectedError: the session ended first.
+
+        Example:
+            >>> await console.set_power("start")  # doctest: +SKIP
+            >>> await console.wait_for_state("running", timeout=120)  # doctest: +SKIP
+            'running'
         """
 
     def __enter__(self) -> SyncConsoleSession:

@@ -159,7 +159,8 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class BackupCompleted:
-    """A backup finished (``backup completed:<uuid>``; sent only to tokens with ``backup.read``).
+    """A backup finished (``backup completed:<uuid>``, or ``backup completed`` from Wings >= 1.7; sent only to
+    tokens with ``backup.read``).
 
     Attributes:
         uuid: The backup's UUID.
@@ -184,7 +185,8 @@ class BackupCompleted:
         """Reads the event: the UUID from the event name, the rest from the JSON argument.
 
         Args:
-            uuid: The part of the event name after ``backup completed:``.
+            uuid: The part of the event name after ``backup completed:`` (empty when the name has none: the
+                JSON's ``uuid`` is used).
             text: ``{"uuid": ..., "is_successful": bool, "checksum": ..., "checksum_type": "sha1",
                 "file_size": int}``.
 
@@ -417,7 +419,10 @@ class Control:
 CONTROL_EVENTS: Final = frozenset({"auth success", "token expiring", "token expired", "jwt error"})
 """Frames :func:`parse_frame` returns as :class:`Control`."""
 
-BACKUP_COMPLETED_PREFIX: Final = "backup completed:"
+# The panel's UI listens for ``backup completed:<uuid>`` (§8.3), but Wings >= 1.7's event bus strips the suffix and
+# sends ``backup completed`` with the uuid only in the JSON: both are read.
+BACKUP_COMPLETED: Final = "backup completed"
+BACKUP_COMPLETED_PREFIX: Final = BACKUP_COMPLETED + ":"
 
 
 def _first(args: Sequence[str]) -> str:
@@ -477,7 +482,7 @@ def parse_frame(text: str | bytes) -> Event | Control | None:
     if name in CONTROL_EVENTS:
         return Control(name, _first(args))
     try:
-        if name.startswith(BACKUP_COMPLETED_PREFIX):
+        if name.startswith(BACKUP_COMPLETED_PREFIX) or name == BACKUP_COMPLETED:
             return BackupCompleted.from_args(name[len(BACKUP_COMPLETED_PREFIX) :], _first(args))
         build = _SIMPLE.get(name)
         if build is not None and (args or name not in _NEEDS_LINE) and (_first(args) or name not in _NEEDS_VALUE):
