@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 import pyjexactyl._ansi
-import pyjexactyl._console
 import pyjexactyl._console_link
 import pyjexactyl._console_queue
+import pyjexactyl._console_supervisor
 import pyjexactyl.events
 from pyjexactyl import (
     AsyncJexactyl,
@@ -200,7 +200,7 @@ def test_docstring_examples_of_the_console_modules() -> None:
     for module in (
         pyjexactyl.events,
         pyjexactyl._ansi,
-        pyjexactyl._console,
+        pyjexactyl._console_supervisor,
         pyjexactyl._console_link,
         pyjexactyl._console_queue,
     ):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Protocol
 
-from ._console import ConnectionState
+from ._console_supervisor import ConnectionState
 from ._endpoints.base import Includes, Params
 from ._endpoints.client.files import FileModes
 from ._endpoints.client.schedules import CronPart, TaskAction
