@@ -333,3 +333,14 @@ async def test_iterating_a_session_that_was_not_entered_or_is_closed(api: AsyncJ
             await console.request_logs()
     with pytest.raises(RuntimeError, match="once"):
         await console.__aenter__()
+
+
+async def test_closing_the_client_closes_its_open_consoles(fake_panel: FakePanel, server: FakeServer) -> None:
+    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, backoff_factor=0) as client:
+        console = client.client.servers.console(server.identifier, logs=False)
+        await console.__aenter__()  # never exited: the client's close() must not leave it reconnecting
+    assert console.connection_state == "closed"
+    with pytest.raises(StopAsyncIteration):
+        await anext(console)
+    await fake_panel.wings.wait_for(lambda: not fake_panel.wings.open_connections())
+    assert len(fake_panel.wings.connections) == 1

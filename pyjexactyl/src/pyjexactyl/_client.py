@@ -6,6 +6,7 @@ import asyncio
 import json as jsonlib
 import logging
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Literal
@@ -133,6 +134,7 @@ class AsyncJexactyl:
             "application": WindowLimiter(config.application_rate_limit, config.rate_period),
         }
         self._concurrency = asyncio.Semaphore(config.max_concurrency)
+        self._consoles: weakref.WeakSet[Any] = weakref.WeakSet()  # open ConsoleSessions, closed by close()
         self.client = ClientAPI(self)
         """The client (account) API: ``api.client.account``, ``api.client.servers`` and below."""
         self.locations = Locations(self)
@@ -164,7 +166,10 @@ class AsyncJexactyl:
         await self.close()
 
     async def close(self) -> None:
-        """Closes the HTTP session. The client may be used again afterwards (a new session opens)."""
+        """Closes the open console sessions and the HTTP session. The client may be used again afterwards
+        (a new session opens)."""
+        for console in list(self._consoles):
+            await console.close()
         await self._transport.close()
 
     async def _open_websocket(self, url: str, *, heartbeat: float | None) -> WebSocket:

@@ -153,6 +153,7 @@ class ConsoleSession(SessionCore):
             self._ended.set()
             raise
         self._opened()
+        self._client._consoles.add(self)
         self._supervisor = asyncio.create_task(self._run(), name=f"pyjexactyl-console-{self._server_id}")
         return self
 
@@ -182,6 +183,7 @@ class ConsoleSession(SessionCore):
                 if (task := asyncio.current_task()) is not None and task.cancelling():
                     raise
         await self._link.close()
+        self._client._consoles.discard(self)
         self._ended.set()
         if self._debug:
             self._log.debug("pyjexactyl: console %s closed", self._server_id)

@@ -71,6 +71,7 @@ class SessionCore:
         logs_on_reconnect: bool,
         heartbeat: float | None,
     ) -> None:
+        self._client = servers._client
         self._link = Link(servers, server_id, heartbeat=heartbeat)
         self._server_id = server_id
         self._logs = logs
@@ -150,6 +151,7 @@ class SessionCore:
                 self._connection = "closed"
                 await self._link.close()
             self._queue.finish(error)
+            self._client._consoles.discard(self)
             self._ended.set()
 
     async def _pump(self) -> bool:
