@@ -147,12 +147,12 @@ class ConsoleSession(SessionCore):
             raise RuntimeError("a ConsoleSession can be entered once; ask console() for a new one")
         self._connection = "connecting"
         try:
-            await self._link.open(self._deliver, self._on_first_auth)
+            events = await self._link.open()
         except BaseException:
             self._connection = "closed"
             self._ended.set()
             raise
-        self._opened()
+        self._opened(events)
         self._client._consoles.add(self)
         self._supervisor = asyncio.create_task(self._run(), name=f"pyjexactyl-console-{self._server_id}")
         return self

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._transport import WebSocket
@@ -96,11 +95,12 @@ class Link:
             )
         return token, socket
 
-    async def open(self, deliver: Callable[[Event], None], on_auth: Callable[[], None]) -> None:
+    async def open(self) -> list[Event]:
         """Fetches a token, connects, authenticates, and waits for Wings' first ``status``.
 
-        Events that arrive meanwhile are passed to ``deliver``; ``on_auth`` runs at ``auth success``, before
-        them. The new socket replaces the previous one (which must be closed already).
+        Returns the events that arrived meanwhile (the ``status``, and whatever Wings broadcast); the caller
+        delivers them once the socket is known to be good, so a handshake that fails half-way delivers
+        nothing. The new socket replaces the previous one (which must be closed already).
 
         Raises:
             JexactylApiError: the panel refused the token request (``ForbiddenError``, ``ConflictError`` ...).
@@ -112,26 +112,26 @@ class Link:
         if self._debug:
             self._log.debug("pyjexactyl: console %s connected to %s", self._server_id, ws.url)
         try:
-            await self._handshake(ws, token, deliver, on_auth)
+            events = await self._handshake(ws, token)
         except BaseException:
             await ws.close()
             raise
         self._ws = ws
+        return events
 
-    async def _handshake(
-        self, ws: WebSocket, token: str, deliver: Callable[[Event], None], on_auth: Callable[[], None]
-    ) -> None:
+    async def _handshake(self, ws: WebSocket, token: str) -> list[Event]:
         loop = asyncio.get_running_loop()
         timeout = self._client.config.timeout
         deadline = loop.time() + timeout
         authenticated = refreshed = False
+        events: list[Event] = []
         self.expiring_during_handshake = False
         await ws.send(encode_frame("auth", token))
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 if authenticated:
-                    return  # no status: carry on without knowing the state
+                    return events  # no status: carry on without knowing the state
                 raise ConsoleDisconnectedError(f"Wings did not answer auth for {self._server_id} within {timeout} s")
             try:
                 async with asyncio.timeout(remaining):
@@ -148,7 +148,6 @@ class Link:
                     authenticated = True
                     if self._debug:
                         self._log.debug("pyjexactyl: console %s authenticated", self._server_id)
-                    on_auth()
                     deadline = min(deadline, loop.time() + STATUS_WAIT)
                 elif frame.name == "token expiring":
                     self.expiring_during_handshake = True
@@ -173,9 +172,9 @@ class Link:
                     f"Wings refused the console token of {self._server_id}: {frame.message}", reason=frame.message
                 )
             elif frame is not None:
-                deliver(frame)
+                events.append(frame)
                 if authenticated and isinstance(frame, StatusChanged):
-                    return
+                    return events
 
     async def send(self, frame: str) -> None:
         """Sends one frame on the current socket.

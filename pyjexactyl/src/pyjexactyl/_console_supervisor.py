@@ -110,12 +110,15 @@ class SessionCore:
             changed.set()
         self._queue.put(event)
 
-    def _on_first_auth(self) -> None:
-        """Called by the link when a fresh socket authenticated, before Wings' first ``status``."""
+    def _opened(self, events: list[Event], reconnected: Reconnected | None = None) -> None:
+        """A socket is authenticated: deliver what its handshake received (after ``reconnected``), open."""
         self._expiry_refreshes = 0
         self._awaiting_auth = False
-
-    def _opened(self) -> None:
+        if reconnected is not None:
+            self._reconnects += 1  # counted as the event is queued: a consumer in another thread sees both
+            self._deliver(reconnected)
+        for event in events:
+            self._deliver(event)
         self._connection = "open"
         self._ready.set()
         if self._link.expiring_during_handshake:
@@ -253,17 +256,12 @@ class SessionCore:
             "pyjexactyl: console %s dropped (%s); reconnecting", self._server_id, self._link.describe_close()
         )
         attempts = 0
+        events: list[Event] = []
 
         async def attempt() -> None:
-            nonlocal attempts
+            nonlocal attempts, events
             attempts += 1
-
-            def on_auth() -> None:
-                self._on_first_auth()
-                self._reconnects += 1  # counted as the event is queued: a consumer in another thread sees both
-                self._deliver(Reconnected(attempts=attempts, downtime=round(time.monotonic() - dropped_at, 3)))
-
-            await self._link.open(self._deliver, on_auth)
+            events = await self._link.open()
 
         try:
             await self._retrying(attempt, "reconnect")
@@ -277,7 +275,7 @@ class SessionCore:
                 attempts=attempts,
                 downtime=downtime,
             ) from exc
-        self._opened()
+        self._opened(events, Reconnected(attempts=attempts, downtime=round(time.monotonic() - dropped_at, 3)))
         self._log.info("pyjexactyl: console %s reconnected after %d attempt(s)", self._server_id, attempts)
 
     async def _retrying(self, step: Callable[[], object], what: str) -> None:
