@@ -6,6 +6,7 @@ import time
 
 from . import _wings_events as ev
 from ._state import FakeBackup, FakeNode, FakeUser
+from ._wings import crash_offline
 from ._wings_hub import ServerRef, WingsHub
 
 __all__ = ["FakeWings"]
@@ -94,8 +95,7 @@ class FakeWings(WingsHub):
         def apply() -> None:
             if target.state == "offline":
                 return
-            target.state = "offline"
-            target.started_monotonic = None
+            crash_offline(self.runtime, target)
             channel = self._channel(target)
             if not restart:
                 self._daemon(target, ["Aborting automatic restart, crash detection is disabled for this instance."])

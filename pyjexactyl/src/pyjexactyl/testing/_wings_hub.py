@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from . import _wings_events as ev
 from ._routing import Runtime
 from ._state import FakeBackup, FakeNode, FakeServer, FakeUser
+from ._wings import power
 from ._wings_events import StateOutput
 from ._wings_jwt import node_jwt
 from ._wings_record import WingsRecorder
@@ -353,8 +354,6 @@ class WingsHub(WingsRecorder):
 
     def socket_power(self, server: FakeServer, action: str, *, actor_uuid: str | None) -> None:
         """``set state`` accepted: the same state machine as ``POST /power``, logged as the token's user."""
-        from ._wings import power  # the power state machine lives with the HTTP side
-
         power(self.runtime, server, action)
         if actor_uuid is not None:
             self._activity(server, actor_uuid, f"server:power.{action}", None)

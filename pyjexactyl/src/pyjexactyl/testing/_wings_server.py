@@ -56,6 +56,10 @@ class WingsServer:
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         self._runner = runner
+        for listener in self._listeners.values():  # bound before start: nothing can have used them
+            self._close_listener(listener)
+        self._listeners.clear()
+        self._port_nodes.clear()
         for node_id in list(self.hub.store.nodes):
             self.port(node_id)
 
@@ -167,7 +171,10 @@ class WingsServer:
                     break
         finally:
             self.sessions.discard(session)
-            record.close_code = ws.close_code if ws.close_code is not None and not session.aborted else 1006
+            if session.aborted:
+                record.close_code = 1006
+            else:
+                record.close_code = session.sent_close or ws.close_code or 1006
             hub.session_closed(session)
             await session.stop()
         return ws
