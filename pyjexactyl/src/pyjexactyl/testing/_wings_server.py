@@ -13,7 +13,7 @@ from ._faults import Fault, FaultQueue
 from ._wings_session import WingsSession
 
 if TYPE_CHECKING:
-    from ._wings_hub import WingsHub
+    from ._wings_hooks import WingsHooks
 
 __all__ = ["WingsServer"]
 
@@ -38,7 +38,7 @@ class WingsServer:
     nor allowed, then 101 and a :class:`WingsSession`. Queued refusals (``refuse_next``) answer first.
     """
 
-    def __init__(self, hub: WingsHub, host: str) -> None:
+    def __init__(self, hub: WingsHooks, host: str) -> None:
         self.hub = hub
         self.host = host
         self.refusals = FaultQueue()

@@ -26,7 +26,7 @@ from ._wings_jwt import (
 )
 
 if TYPE_CHECKING:
-    from ._wings_hub import WingsHub
+    from ._wings_hooks import WingsHooks
 
 __all__ = ["WingsSession"]
 
@@ -62,7 +62,7 @@ class WingsSession:
 
     def __init__(
         self,
-        hub: WingsHub,
+        hub: WingsHooks,
         record: ev.WingsConnection,
         server: FakeServer,
         ws: web.WebSocketResponse,
