@@ -18,7 +18,7 @@ from ._store import PanelStore
 from ._validation import MISSING, RuleSpec, enforce
 
 if TYPE_CHECKING:
-    from ._wings_hub import WingsHub
+    from ._wings_hooks import WingsHooks
 
 __all__ = [
     "Ctx",
@@ -38,7 +38,7 @@ class Runtime:
     """State shared by all requests of one fake panel: the store, timings and the timer loop."""
 
     #: the fake Wings (set when the fake Wings is created for this runtime)
-    wings: WingsHub
+    wings: WingsHooks
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ from ._wings_jwt import node_jwt
 
 __all__ = [
     "console_command",
+    "crash_offline",
     "daemon_error",
     "finish_install",
     "node_jwt",
@@ -101,6 +102,12 @@ def power(runtime: Runtime, server: FakeServer, signal: str) -> None:
         if server.state != "offline":
             server.state = "stopping"
         _set_offline(server)
+
+
+def crash_offline(runtime: Runtime, server: FakeServer) -> None:
+    """The server's process died: ``offline`` at once, cancelling any transition in progress."""
+    _bump(runtime, server)
+    _set_offline(server)
 
 
 def start_backup(runtime: Runtime, server: FakeServer, backup: FakeBackup) -> None:

@@ -6,12 +6,14 @@ import time
 
 from . import _wings_events as ev
 from ._state import FakeBackup, FakeNode, FakeUser
-from ._wings_hub import ServerRef, WingsHub
+from ._wings import crash_offline
+from ._wings_hooks import WingsHooks
+from ._wings_hub import ServerRef
 
 __all__ = ["FakeWings"]
 
 
-class FakeWings(WingsHub):
+class FakeWings(WingsHooks):
     """The Wings daemons of a :class:`~pyjexactyl.testing.FakePanel`, speaking the console websocket (§8).
 
     Available as ``panel.wings``. Each node listens on its own port of the panel's host;
@@ -20,8 +22,27 @@ class FakeWings(WingsHub):
     ``set state``, schedules, or by assigning ``server.state`` all reach the sockets as ``status`` events.
 
     Every method may be called from the panel's loop or from another thread; ``server`` arguments take a
-    :class:`FakeServer`, an id, an identifier, a uuid or a name. Knobs (attributes) are listed on
-    ``WingsHub``; the design notes (``docs/design.md``, "The fake Wings") describe the protocol details.
+    :class:`FakeServer`, an id, an identifier, a uuid or a name. The attributes below may be changed at any
+    time; the design notes (``docs/design.md``, "The fake Wings") describe the protocol details.
+
+    Attributes:
+        token_ttl: lifetime in seconds of the JWTs ``/websocket`` issues (the panel's is 600).
+        token_check_interval: seconds between expiry checks of a socket's token (default ``min(30, ttl/10)``).
+        token_expiring_threshold: ``token expiring`` when at most this many seconds remain
+            (default ``min(60, ttl/3)``); set either to ``None`` to return to the default.
+        stats_interval: seconds between ``stats`` frames while a server's container runs (Wings: ~1).
+        allowed_origins: ``Origin`` values accepted besides the panel URL (``"*"`` accepts any).
+        log_count: console lines ``send logs`` replays (Wings' ``websocket_log_count``, 150).
+        console_responses: command → lines printed after the echo (exact line first, then first word);
+            a value may be a callable ``(server, line) -> lines``. Per server: :meth:`respond`.
+        echo_format: how the console echoes a command (``{command}``); ``None`` for no echo.
+        state_output: :class:`StateOutput` per power state (``starting``, ``running``, ``stopping``...).
+        install_script_output: ``install output`` lines of a (re)install.
+        backup_event_suffix: name the event ``backup completed:<uuid>`` (§8, what the panel's UI listens
+            for); ``False`` sends ``backup completed`` as Wings ≥ 1.7 really does (the uuid is in the JSON).
+        app_name: the name in daemon lines (``[Pterodactyl Daemon]:``).
+        crash_timeout: seconds after a crash during which another crash is not restarted (Wings: 60).
+        record_frames: set to ``False`` to stop appending to :attr:`frames` (long benchmarks).
 
     Example:
         >>> panel.wings.respond("list", ["There are 2 of a max of 20 players online: a, b"])  # doctest: +SKIP
@@ -94,8 +115,7 @@ class FakeWings(WingsHub):
         def apply() -> None:
             if target.state == "offline":
                 return
-            target.state = "offline"
-            target.started_monotonic = None
+            crash_offline(self.runtime, target)
             channel = self._channel(target)
             if not restart:
                 self._daemon(target, ["Aborting automatic restart, crash detection is disabled for this instance."])

@@ -82,8 +82,8 @@ def parse_frame(data: str | bytes) -> tuple[str, list[str]] | None:
         return "", []
     if not isinstance(message, dict):
         return None
-    event = message.get("event")
-    raw_args = message.get("args")
+    event = _field(message, "event")
+    raw_args = _field(message, "args")
     if event is not None and not isinstance(event, str):
         return None
     if raw_args is not None and not isinstance(raw_args, list):
@@ -97,6 +97,13 @@ def parse_frame(data: str | bytes) -> tuple[str, list[str]] | None:
         else:
             return None
     return event or "", args
+
+
+def _field(message: dict[str, Any], name: str) -> Any:
+    """Go matches struct fields by exact key first, then case-insensitively."""
+    if name in message:
+        return message[name]
+    return next((value for key, value in message.items() if key.lower() == name), None)
 
 
 def daemon_line(text: str, app_name: str = "Pterodactyl") -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import math
 import threading
 import time
 from collections import deque
@@ -13,9 +11,8 @@ from typing import Any, TypeVar
 
 from . import _wings_events as ev
 from ._routing import Runtime
-from ._state import FakeBackup, FakeNode, FakeServer, FakeUser
+from ._state import FakeNode, FakeServer
 from ._wings_events import StateOutput
-from ._wings_jwt import node_jwt
 from ._wings_record import WingsRecorder
 from ._wings_server import WingsServer
 from ._wings_session import WingsSession
@@ -41,28 +38,7 @@ class _Channel:
 
 
 class WingsHub(WingsRecorder):
-    """The Wings daemon(s) of a :class:`~pyjexactyl.testing.FakePanel`, speaking the console websocket.
-
-    Each node listens on its own port of ``127.0.0.1``; ``GET /api/client/servers/{s}/websocket`` returns
-    ``ws://127.0.0.1:<port>/api/servers/<uuid>/ws`` and a JWT signed with the node's daemon token. Power
-    changes made through the HTTP API, the websocket or by setting ``server.state`` all reach the sockets
-    as ``status`` events. Attributes may be changed at any time; see ``docs/design.md`` ("The fake Wings").
-
-    Attributes:
-        token_ttl: lifetime in seconds of the JWTs ``/websocket`` issues (the panel's is 600).
-        stats_interval: seconds between ``stats`` frames while a server's container runs (Wings: ~1).
-        allowed_origins: ``Origin`` values accepted besides the panel URL (``"*"`` accepts any).
-        log_count: console lines ``send logs`` replays (Wings' ``websocket_log_count``, 150).
-        console_responses: command → lines printed after the echo (exact line first, then first word);
-            a value may be a callable ``(server, line) -> lines``. Per server: :meth:`respond`.
-        echo_format: how the console echoes a command (``{command}``); ``None`` for no echo.
-        state_output: :class:`StateOutput` per power state (``starting``, ``running``, ``stopping``...).
-        install_script_output: ``install output`` lines of a (re)install.
-        backup_event_suffix: name the event ``backup completed:<uuid>`` (§8, what the panel's UI listens
-            for); ``False`` sends ``backup completed`` as Wings ≥ 1.7 really does (the uuid is in the JSON).
-        app_name: the name in daemon lines (``[Pterodactyl Daemon]:``).
-        crash_timeout: seconds after a crash during which another crash is not restarted (Wings: 60).
-    """
+    """The state and plumbing of the fake Wings; the knobs are documented on :class:`FakeWings`."""
 
     def __init__(
         self,
@@ -89,7 +65,8 @@ class WingsHub(WingsRecorder):
         self.backup_event_suffix = True
         self.app_name = "Pterodactyl"
         self.crash_timeout = 60.0
-        self._server = WingsServer(self, host)
+        self._server: WingsServer  # created by WingsHooks, which the server's sessions call into
+        self.host = host
         self._channels: dict[str, _Channel] = {}
         self._server_responses: dict[str, dict[str, Response]] = {}
         self._delays: dict[str | None, float] = {}
@@ -100,7 +77,6 @@ class WingsHub(WingsRecorder):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._ticker: asyncio.Task[None] | None = None
-        runtime.wings = self
         self.store.state_listener = self.state_changed
         for server in self.store.servers.values():
             server._on_state = self.state_changed
@@ -252,41 +228,6 @@ class WingsHub(WingsRecorder):
         channel = self._channels.get(self._uuid(server))
         return list(channel.sessions) if channel else []
 
-    # ================================================================================ panel side
-    def socket_url(self, server: FakeServer) -> str:
-        """``ws://<host>:<node port>/api/servers/<uuid>/ws`` (binds the node's port on first use)."""
-        port = self._server.port(server.node_id)
-        host = self._server.host if ":" not in self._server.host else f"[{self._server.host}]"
-        return f"ws://{host}:{port}/api/servers/{server.uuid}/ws"
-
-    def issue_token(self, server: FakeServer, user: FakeUser, permissions: list[str]) -> str:
-        """The ``/websocket`` JWT (§6.10 claims), signed with the node's daemon token."""
-        node = self.store.nodes[server.node_id]
-        unique_id = self.store.random_string(16)
-        self._issued[unique_id] = time.time()
-        claims = {
-            "server_uuid": server.uuid,
-            "permissions": permissions,
-            "user_uuid": user.uuid,
-            "user_id": user.id,
-            "unique_id": unique_id,
-        }
-        jti = hashlib.md5(f"{user.id}{server.uuid}".encode()).hexdigest()
-        return node_jwt(node, claims, ttl=math.ceil(self.token_ttl), panel_url=self.runtime.url, jti=jti)
-
-    def session_opened(self, session: WingsSession) -> None:
-        """A socket was accepted."""
-        self._channel(session.server).sessions.append(session)
-        self.notify()
-
-    def session_closed(self, session: WingsSession) -> None:
-        """A socket closed (either side)."""
-        session.record.closed_at = time.time()
-        channel = self._channels.get(session.server.uuid)
-        if channel is not None and session in channel.sessions:
-            channel.sessions.remove(session)
-        self.notify()
-
     # ================================================================================ broadcasting
     def _broadcast(self, server: FakeServer, event: str, args: list[str] | None = None) -> None:
         channel = self._channels.get(server.uuid)
@@ -329,80 +270,3 @@ class WingsHub(WingsRecorder):
                 for channel in list(self._channels.values()):
                     if channel.sessions and channel.server.state != "offline":
                         self._broadcast(channel.server, ev.STATS, [ev.stats_payload(channel.server)])
-
-    def run_command(self, server: FakeServer, line: str, *, actor_uuid: str | None = None) -> None:
-        """The server's process receives ``line`` on stdin: echo, scripted answer, and the record."""
-        server.console.append(line)
-        if actor_uuid is not None:
-            self._activity(server, actor_uuid, "server:console.command", {"command": line})
-        lines: list[str] = []
-        if self.echo_format is not None:
-            lines.append(self.echo_format.replace("{command}", line))
-        lines.extend(self._answer(server, line))
-        self._console(server, lines)
-
-    def _answer(self, server: FakeServer, line: str) -> list[str]:
-        stripped = line.strip()
-        first = stripped.split(" ", 1)[0] if stripped else ""
-        for table in (self._server_responses.get(server.uuid, {}), self.console_responses):
-            for key in (stripped, first):
-                response = table.get(key)
-                if response is not None:
-                    return list(response(server, line)) if callable(response) else list(response)
-        return []
-
-    def socket_power(self, server: FakeServer, action: str, *, actor_uuid: str | None) -> None:
-        """``set state`` accepted: the same state machine as ``POST /power``, logged as the token's user."""
-        from ._wings import power  # the power state machine lives with the HTTP side
-
-        power(self.runtime, server, action)
-        if actor_uuid is not None:
-            self._activity(server, actor_uuid, f"server:power.{action}", None)
-
-    def _activity(self, server: FakeServer, user_uuid: str, event: str, properties: dict[str, Any] | None) -> None:
-        user = next((u for u in self.store.users.values() if u.uuid == user_uuid), None)
-        self.store.log(event, actor=user, server=server, properties=properties, is_api=False)
-
-    def backup_completed(self, server: FakeServer, backup: FakeBackup) -> None:
-        """Wings finished a backup: ``backup completed[:<uuid>]`` (needs ``backup.read``)."""
-        name = f"{ev.BACKUP_COMPLETED}:{backup.uuid}" if self.backup_event_suffix else ev.BACKUP_COMPLETED
-        self._broadcast(server, name, [ev.backup_payload(backup)])
-
-    def restore_started(self, server: FakeServer) -> None:
-        """Wings restores files: one ``daemon message`` ``(restoring): <file>`` per file."""
-        for path in sorted(p for p, f in server.files.items() if not f.is_dir):
-            self._broadcast(server, ev.DAEMON_MESSAGE, [f"(restoring): {path.lstrip('/')}"])
-
-    def restore_completed(self, server: FakeServer) -> None:
-        """The restore finished: a ``daemon message`` then ``backup restore completed``."""
-        self._broadcast(server, ev.DAEMON_MESSAGE, ["Completed server restoration from local backup."])
-        self._broadcast(server, ev.BACKUP_RESTORE_COMPLETED, [""])
-
-    def install_started(self, server: FakeServer) -> None:
-        """A (re)install began: ``install started`` (unless scripts are skipped) and the installer's output."""
-        if server.skip_scripts:
-            return
-        self._broadcast(server, ev.INSTALL_STARTED, [""])
-        self._broadcast(server, ev.DAEMON_MESSAGE, ["Starting installation process, this could take a few minutes..."])
-        for line in self.install_script_output:
-            self._broadcast(server, ev.INSTALL_OUTPUT, [line])
-
-    def install_completed(self, server: FakeServer) -> None:
-        """The install finished: ``daemon message`` and ``install completed``."""
-        if not server.skip_scripts:
-            self._broadcast(server, ev.DAEMON_MESSAGE, ["Installation process completed."])
-        self._broadcast(server, ev.INSTALL_COMPLETED, [""])
-
-    def server_deleted(self, server: FakeServer) -> None:
-        """The panel deleted the server: ``transfer status`` (mid-transfer), ``deleted``, close 1001."""
-        if server.transferring:
-            self._broadcast(server, ev.TRANSFER_STATUS, ["completed"])
-        self._broadcast(server, ev.DELETED, ["null"])
-        channel = self._channels.pop(server.uuid, None)
-        for session in channel.sessions if channel else []:
-            session.close(1001, "server deleted")
-
-    def revoke(self, server: FakeServer, user: FakeUser) -> None:
-        """The panel's ``/ws/deny``: the user's tokens for the server issued until now stop working."""
-        jti = hashlib.md5(f"{user.id}{server.uuid}".encode()).hexdigest()
-        self.denied_jtis(server.node_id)[jti] = time.time()

@@ -13,7 +13,7 @@ from ._faults import Fault, FaultQueue
 from ._wings_session import WingsSession
 
 if TYPE_CHECKING:
-    from ._wings_hub import WingsHub
+    from ._wings_hooks import WingsHooks
 
 __all__ = ["WingsServer"]
 
@@ -38,7 +38,7 @@ class WingsServer:
     nor allowed, then 101 and a :class:`WingsSession`. Queued refusals (``refuse_next``) answer first.
     """
 
-    def __init__(self, hub: WingsHub, host: str) -> None:
+    def __init__(self, hub: WingsHooks, host: str) -> None:
         self.hub = hub
         self.host = host
         self.refusals = FaultQueue()
@@ -56,6 +56,10 @@ class WingsServer:
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         self._runner = runner
+        for listener in self._listeners.values():  # bound before start: nothing can have used them
+            self._close_listener(listener)
+        self._listeners.clear()
+        self._port_nodes.clear()
         for node_id in list(self.hub.store.nodes):
             self.port(node_id)
 
@@ -167,7 +171,10 @@ class WingsServer:
                     break
         finally:
             self.sessions.discard(session)
-            record.close_code = ws.close_code if ws.close_code is not None and not session.aborted else 1006
+            if session.aborted:
+                record.close_code = 1006
+            else:
+                record.close_code = session.sent_close or ws.close_code or 1006
             hub.session_closed(session)
             await session.stop()
         return ws

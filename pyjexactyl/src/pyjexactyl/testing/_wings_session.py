@@ -26,7 +26,7 @@ from ._wings_jwt import (
 )
 
 if TYPE_CHECKING:
-    from ._wings_hub import WingsHub
+    from ._wings_hooks import WingsHooks
 
 __all__ = ["WingsSession"]
 
@@ -62,7 +62,7 @@ class WingsSession:
 
     def __init__(
         self,
-        hub: WingsHub,
+        hub: WingsHooks,
         record: ev.WingsConnection,
         server: FakeServer,
         ws: web.WebSocketResponse,
@@ -76,6 +76,8 @@ class WingsSession:
         self.listening = False
         self._abort_transport = abort
         self.aborted = False
+        #: the close code this side sent (``None`` when the client closed first or the socket was cut)
+        self.sent_close: int | None = None
         self._queue: asyncio.Queue[_Outgoing | _Close] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write(), name=f"fake-wings-writer-{record.id}")
         self._expiry: asyncio.Task[None] | None = None
@@ -167,6 +169,7 @@ class WingsSession:
                 if item.code is None:
                     self._abort()
                 else:
+                    self.sent_close = item.code
                     with contextlib.suppress(ConnectionError, RuntimeError):
                         await self.ws.close(code=item.code, message=item.message.encode())
                 return
