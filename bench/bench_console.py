@@ -29,12 +29,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,14 @@ def cpu_seconds(pid: int | str = "self") -> tuple[float, float]:
 # ------------------------------------------------------------------------------------------ the client
 
 
+def python_heap_mb() -> float | None:
+    """Memory Python objects hold now (``--tracemalloc``), after a collection; ``None`` when not tracing."""
+    if not tracemalloc.is_tracing():
+        return None
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0] / 1e6
+
+
 async def run_client(url: str, key: str, identifiers: list[str], duration: float, warmup: float) -> dict[str, Any]:
     from pyjexactyl import AsyncJexactyl, ConsoleSession
 
@@ -86,10 +96,14 @@ async def run_client(url: str, key: str, identifiers: list[str], duration: float
         await asyncio.sleep(warmup)
         events_before, cpu_before, t_before = sum(counts.values()), cpu_seconds(), time.perf_counter()
         print(json.dumps({"window_start": time.time()}), flush=True)
-        samples = []
+        samples: list[float] = []
+        heap_samples: list[float] = []
         for _ in range(int(duration // 10)):
             await asyncio.sleep(10)
             samples.append(round(rss_mb(), 1))
+            heap = python_heap_mb()
+            if heap is not None:
+                heap_samples.append(round(heap, 2))
         await asyncio.sleep(duration % 10)
         window = time.perf_counter() - t_before
         cpu_after = cpu_seconds()
@@ -107,6 +121,7 @@ async def run_client(url: str, key: str, identifiers: list[str], duration: float
         "rss_imported": rss_imported,
         "rss_open": rss_open,
         "rss_samples": samples,
+        "heap_samples": heap_samples,
         "rss_end": rss_mb(),
         "connect_seconds": connect_seconds,
         "window": window,
@@ -122,6 +137,8 @@ async def run_client(url: str, key: str, identifiers: list[str], duration: float
 
 
 def client_main(args: argparse.Namespace) -> None:
+    if args.tracemalloc:
+        tracemalloc.start()
     spec = json.loads(sys.stdin.readline())
     result = asyncio.run(run_client(spec["url"], spec["key"], spec["servers"], args.duration, args.warmup))
     print(json.dumps({"result": result}), flush=True)
@@ -159,6 +176,7 @@ async def serve(args: argparse.Namespace) -> None:
             str(args.duration),
             "--warmup",
             str(args.warmup),
+            *(["--tracemalloc"] if args.tracemalloc else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -239,6 +257,9 @@ def report(
     samples = ", ".join(f"{s:.1f}" for s in result["rss_samples"])
     print(f"  RSS every 10 s              {samples}")
     print(f"  RSS at the end              {result['rss_end']:7.1f} MB")
+    if result["heap_samples"]:
+        heap = ", ".join(f"{h:.2f}" for h in result["heap_samples"])
+        print(f"  Python heap every 10 s      {heap} MB (tracemalloc, after gc)")
     print(
         f"  events in the window        {result['events']} ({result['events_per_second']:.0f}/s); since connect: "
         + ", ".join(f"{k} {v}" for k, v in sorted(result["kinds"].items()))
@@ -280,6 +301,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--token-ttl", type=int, default=60)
     parser.add_argument("--lines-per-second", type=float, default=20.0)
+    parser.add_argument("--tracemalloc", action="store_true", help="also report the client's Python heap (slower)")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
