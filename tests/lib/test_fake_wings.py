@@ -55,6 +55,7 @@ async def test_websocket_route_points_at_the_node_listener(panel: FakePanel) -> 
     assert f":{panel.port}/" not in socket  # Wings is its own server, not the panel's port
     claims = claims_of(token)
     assert claims["exp"] - claims["iat"] == 600 and claims["server_uuid"] == server.uuid
+    assert (panel.wings.token_check_interval, panel.wings.token_expiring_threshold) == (30, 60)  # Wings' own
 
 
 async def test_first_auth_of_an_offline_server(panel: FakePanel) -> None:

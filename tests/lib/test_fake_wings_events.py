@@ -120,6 +120,19 @@ async def test_deleting_the_server_sends_deleted_and_closes(panel: FakePanel) ->
     assert caught.value.status == 404
 
 
+async def test_deleting_a_server_mid_transfer_completes_the_transfer_first(panel: FakePanel) -> None:
+    server = panel.server("Survival SMP")
+    async with await WingsClient.connect(panel, server) as client:
+        server.transferring = True
+        assert (
+            await call(panel, "DELETE", f"/api/application/servers/{server.id}/force", key=panel.application_key) == 204
+        )
+        assert await client.receive() == ("transfer status", ["completed"])
+        assert await client.receive() == ("deleted", ["null"])
+        assert (await client.closed()).data == 1001
+    await panel.wings.wait_for(lambda: panel.wings.connections[-1].close_code == 1001)
+
+
 async def test_transfer_events_need_the_transfer_permission(panel: FakePanel) -> None:
     server = panel.server("Survival SMP")
     async with (

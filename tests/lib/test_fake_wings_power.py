@@ -204,10 +204,10 @@ async def test_send_logs_replays_a_bounded_history(panel: FakePanel) -> None:
     assert len(panel.wings.received("send logs")) == 2
 
 
-async def test_stats_tick_while_running_and_stop_when_offline(fake_panel_factory: Factory) -> None:
-    panel = await fake_panel_factory(websocket_stats_interval=0.05)
+async def test_stats_tick_while_running_and_stop_when_offline(panel: FakePanel) -> None:
     server: FakeServer = panel.server("Survival SMP")
     async with await WingsClient.connect(panel, server) as client:
+        panel.wings.stats_interval = 0.05  # applies at once, not after the hour the ticker was sleeping
         for _ in range(3):
             assert json.loads((await client.expect("stats", ignore=()))[0])["state"] == "running"
         server.state = "offline"

@@ -55,7 +55,8 @@ class WingsHub(WingsRecorder):
         self.token_ttl = token_ttl
         self._check_interval: float | None = None
         self._expiring_threshold: float | None = None
-        self.stats_interval = stats_interval
+        self._stats_interval = stats_interval
+        self._stats_wake: asyncio.Event | None = None
         self.allowed_origins: list[str] = list(allowed_origins)
         self.log_count = 150
         self.console_responses: dict[str, Response] = {k: list(v) for k, v in ev.DEFAULT_RESPONSES.items()}
@@ -82,6 +83,18 @@ class WingsHub(WingsRecorder):
             server._on_state = self.state_changed
 
     # ================================================================================ knobs
+    @property
+    def stats_interval(self) -> float:
+        """Seconds between ``stats`` frames while a container runs; a change applies at once."""
+        return self._stats_interval
+
+    @stats_interval.setter
+    def stats_interval(self, value: float) -> None:
+        self._stats_interval = value
+        wake = self._stats_wake
+        if wake is not None:
+            self._dispatch(wake.set)
+
     @property
     def token_check_interval(self) -> float:
         """Seconds between two expiry checks of a socket's token (Wings: 30; default ``min(30, ttl / 10)``)."""
@@ -116,11 +129,13 @@ class WingsHub(WingsRecorder):
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         await self._server.start()
-        self._ticker = self._loop.create_task(self._tick_stats(), name="fake-wings-stats")
+        self._stats_wake = asyncio.Event()
+        self._ticker = self._loop.create_task(self._tick_stats(self._stats_wake), name="fake-wings-stats")
 
     async def stop(self) -> None:
         """Close every socket and listener (called by ``FakePanel.stop_async``)."""
         ticker, self._ticker = self._ticker, None
+        self._stats_wake = None
         if ticker is not None:
             ticker.cancel()
             try:
@@ -263,9 +278,15 @@ class WingsHub(WingsRecorder):
 
         self._dispatch(apply)
 
-    async def _tick_stats(self) -> None:
+    async def _tick_stats(self, wake: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(max(0.01, self.stats_interval))
+            try:
+                await asyncio.wait_for(wake.wait(), max(0.01, self._stats_interval))
+            except TimeoutError:
+                pass
+            else:  # the interval changed: start a new one
+                wake.clear()
+                continue
             with self.store.lock:
                 for channel in list(self._channels.values()):
                     if channel.sessions and channel.server.state != "offline":
