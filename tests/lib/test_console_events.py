@@ -25,7 +25,7 @@ from pyjexactyl import (
     UnknownEvent,
     strip_ansi,
 )
-from pyjexactyl.events import Control, encode_frame, parse_frame
+from pyjexactyl._console_frames import Control, encode_frame, parse_frame
 
 STATS = {
     "memory_bytes": 1_073_741_824,

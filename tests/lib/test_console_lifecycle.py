@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 import pyjexactyl._ansi
+import pyjexactyl._console_frames
 import pyjexactyl._console_link
 import pyjexactyl._console_queue
 import pyjexactyl._console_supervisor
@@ -199,6 +200,7 @@ async def test_a_session_that_cannot_connect_at_first_says_so(api: AsyncJexactyl
 def test_docstring_examples_of_the_console_modules() -> None:
     for module in (
         pyjexactyl.events,
+        pyjexactyl._console_frames,
         pyjexactyl._ansi,
         pyjexactyl._console_supervisor,
         pyjexactyl._console_link,

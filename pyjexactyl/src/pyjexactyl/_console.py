@@ -17,8 +17,9 @@ import asyncio
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from ._console_frames import encode_frame
 from ._console_supervisor import ConnectionState, SessionCore
-from .events import Event, encode_frame
+from .events import Event
 from .exceptions import ConsoleDisconnectedError, InvalidArgumentError, ServerOfflineError
 
 if TYPE_CHECKING:

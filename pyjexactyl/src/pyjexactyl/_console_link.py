@@ -10,8 +10,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ._console_frames import Control, encode_frame, parse_frame
 from ._transport import WebSocket
-from .events import Control, DaemonError, Event, StatusChanged, encode_frame, parse_frame
+from .events import DaemonError, Event, StatusChanged
 from .exceptions import (
     ConsoleAuthError,
     ConsoleDisconnectedError,

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Literal
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_delay
 
+from ._console_frames import Control, encode_frame, parse_frame
 from ._console_link import Link, is_expiry, is_transient
 from ._console_queue import EventQueue
-from .events import Control, Event, Reconnected, ServerDeleted, StatusChanged, encode_frame, parse_frame
+from .events import Event, Reconnected, ServerDeleted, StatusChanged
 from .exceptions import ConsoleAuthError, ConsoleDisconnectedError
 
 if TYPE_CHECKING:
