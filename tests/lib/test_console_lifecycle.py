@@ -83,6 +83,19 @@ async def test_an_expired_token_is_refreshed_once_and_the_session_goes_on(
     assert len(panel.wings.connections) == 1
 
 
+async def test_a_refused_token_refresh_ends_the_session_with_the_panels_error(short_tokens: FakePanel) -> None:
+    panel, server = short_tokens, short_tokens.server("Survival SMP")
+    bob = panel.add_user("bob")
+    subuser = panel.add_subuser(server, bob, ["control.console"])
+    async with AsyncJexactyl(panel.url, bob.client_key, backoff_factor=0) as client:
+        async with client.client.servers.console(server.identifier, logs=False, reconnect_timeout=60) as console:
+            subuser.permissions.remove("websocket.connect")  # the next token request gets 403
+            with pytest.raises(ForbiddenError):
+                await read_until(console, lambda e: False, timeout=10)  # at the first refresh, not after 60 s
+    assert websocket_requests(panel, server.identifier) == 2
+    assert len(panel.wings.connections) == 1  # refused while refreshing: no reconnect was tried
+
+
 async def test_a_dropped_socket_reconnects_and_asks_for_the_logs_again(
     api: AsyncJexactyl, fake_panel: FakePanel
 ) -> None:
