@@ -8,10 +8,13 @@ included in error messages or in the ``repr`` of :class:`BotConfig`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import ipaddress
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +23,17 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 
 __all__ = [
+    "DEFAULT_CONFIG_ERROR_DELAY",
     "DEFAULT_DATABASE_FILENAME",
     "DEFAULT_PANEL_TIMEOUT",
     "SECRET_FIELDS",
     "BotConfig",
     "ConfigError",
+    "config_error_delay",
     "load_config",
+    "looks_like_discord_token",
     "parse_database_url",
+    "read_environment",
 ]
 
 #: Name of the SQLite file inside ``DATA_DIR`` when ``DATABASE_URL`` is not set.
@@ -34,6 +41,9 @@ DEFAULT_DATABASE_FILENAME = "bot.db"
 
 #: Seconds one panel request may take when ``PANEL_TIMEOUT`` is not set.
 DEFAULT_PANEL_TIMEOUT = 15.0
+
+#: Seconds ``python -m bot run`` waits after a configuration error when ``CONFIG_ERROR_DELAY`` is not set.
+DEFAULT_CONFIG_ERROR_DELAY = 0.0
 
 #: Fields of :class:`BotConfig` whose values must never be displayed.
 SECRET_FIELDS: frozenset[str] = frozenset({"discord_token", "panel_application_key", "encryption_keys"})
@@ -55,6 +65,12 @@ _PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
     ipaddress.ip_network("192.168.0.0/16"),
     ipaddress.ip_network("::1/128"),
 )
+
+_TOKEN_SHAPE = re.compile(r"([A-Za-z0-9_-]{16,})\.([A-Za-z0-9_-]{5,})\.([A-Za-z0-9_-]{20,})")
+"""A bot token: base64 of the bot's user id, a timestamp, an HMAC, separated by dots."""
+
+_PLACEHOLDER_DOMAINS: tuple[str, ...] = ("example.com", "example.net", "example.org", "example", "invalid")
+"""Reserved for documentation (RFC 2606): a PANEL_URL there was copied from an example, never a real panel."""
 
 _PANEL_KEY_PREFIXES: tuple[str, ...] = ("ptla_", "ptlc_", "papp_", "pacc_")
 _PANEL_KEY_LENGTH = 48
@@ -103,6 +119,8 @@ class BotConfig:
     health_host: str = "127.0.0.1"
     #: Seconds one panel request may take before the user is told the panel did not answer in time.
     panel_timeout: float = DEFAULT_PANEL_TIMEOUT
+    #: Seconds ``run`` waits after a configuration error before exiting (see :func:`config_error_delay`).
+    config_error_delay: float = DEFAULT_CONFIG_ERROR_DELAY
 
     @property
     def database_path(self) -> Path:
@@ -193,6 +211,13 @@ class _Collector:
             self.add("DISCORD_TOKEN must be the bare bot token, without the 'Bot ' prefix")
         elif any(ch.isspace() for ch in token):
             self.add("DISCORD_TOKEN contains whitespace: paste the token exactly as the developer portal shows it")
+        elif not looks_like_discord_token(token):
+            self.add(
+                f"DISCORD_TOKEN does not look like a bot token ({len(token)} characters): a bot token is about 70 "
+                "characters in three parts separated by dots. Copy it from "
+                "https://discord.com/developers/applications (your application → Bot → Reset Token); the "
+                "application id, public key and client secret are not the token"
+            )
         return token
 
     def panel_url(self) -> str:
@@ -222,6 +247,12 @@ class _Collector:
             return ""
         if parts.query or parts.fragment:
             self.add("PANEL_URL must not contain a query string or fragment; give only the panel's base address")
+            return ""
+        if _is_placeholder_host(host):
+            self.add(
+                f"PANEL_URL points to {host!r}, a placeholder reserved for documentation: put your own panel's "
+                "address in PANEL_URL (e.g. https://panel.mygameserver.net)"
+            )
             return ""
         if scheme == "http" and not _is_private_host(host):
             self.add(
@@ -352,6 +383,16 @@ class _Collector:
             return DEFAULT_PANEL_TIMEOUT
         return seconds
 
+    def config_error_delay(self) -> float:
+        raw = self.get("CONFIG_ERROR_DELAY")
+        if raw is None:
+            return DEFAULT_CONFIG_ERROR_DELAY
+        seconds = _parse_delay(raw)
+        if seconds is None:
+            self.add(f"CONFIG_ERROR_DELAY must be a number of seconds, 0 or more (e.g. 300), not {_preview(raw)}")
+            return DEFAULT_CONFIG_ERROR_DELAY
+        return seconds
+
     def database_url(self) -> str | None:
         raw = self.get("DATABASE_URL")
         if raw is None:
@@ -362,6 +403,52 @@ class _Collector:
             self.add(str(exc))
             return None
         return raw
+
+
+def _parse_delay(raw: str) -> float | None:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def config_error_delay(env: Mapping[str, str]) -> float:
+    """``CONFIG_ERROR_DELAY`` from ``env``, read on its own: the configuration it belongs to may not load.
+    An unset or invalid value gives :data:`DEFAULT_CONFIG_ERROR_DELAY` (an invalid one is also reported by
+    :func:`load_config`).
+
+    Example:
+        >>> config_error_delay({"CONFIG_ERROR_DELAY": "300"})
+        300.0
+    """
+    raw = (env.get("CONFIG_ERROR_DELAY") or "").strip()
+    seconds = _parse_delay(raw) if raw else None
+    return DEFAULT_CONFIG_ERROR_DELAY if seconds is None else seconds
+
+
+def _is_placeholder_host(host: str) -> bool:
+    lowered = host.lower().rstrip(".")
+    return any(lowered == domain or lowered.endswith("." + domain) for domain in _PLACEHOLDER_DOMAINS)
+
+
+def looks_like_discord_token(token: str) -> bool:
+    """Whether ``token`` has the shape of a Discord bot token: three base64url parts separated by dots, the
+    first of which encodes the bot's numeric user id. Nothing is sent anywhere.
+
+    Example:
+        >>> looks_like_discord_token("notatoken")
+        False
+    """
+    match = _TOKEN_SHAPE.fullmatch(token)
+    if match is None:
+        return False
+    head = match.group(1)
+    try:
+        user_id = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return user_id.isdigit()
 
 
 def _preview(value: str, limit: int = 40) -> str:
@@ -384,7 +471,7 @@ def looks_like_panel_key(key: str) -> bool:
     return body.isascii() and body.isalnum()
 
 
-def _read_environment(dotenv_path: str | Path | None) -> dict[str, str]:
+def read_environment(dotenv_path: str | Path | None = ".env") -> dict[str, str]:
     """The process environment layered over the ``.env`` file (real variables win)."""
     merged: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
@@ -411,7 +498,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     :param dotenv_path: location of the ``.env`` file, or ``None`` to skip it.
     :raises ConfigError: listing every problem found.
     """
-    source: Mapping[str, str] = env if env is not None else _read_environment(dotenv_path)
+    source: Mapping[str, str] = env if env is not None else read_environment(dotenv_path)
     c = _Collector(source)
 
     discord_token = c.discord_token()
@@ -428,6 +515,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     health_port = c.health_port()
     health_host = c.get("HEALTH_HOST") or "127.0.0.1"
     panel_timeout = c.panel_timeout()
+    delay = c.config_error_delay()
 
     if c.problems:
         raise ConfigError(c.problems)
@@ -446,4 +534,5 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
         health_port=health_port,
         health_host=health_host,
         panel_timeout=panel_timeout,
+        config_error_delay=delay,
     )
