@@ -8,19 +8,23 @@ included in error messages or in the ``repr`` of :class:`BotConfig`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import ipaddress
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+
+from .shapes import (
+    is_placeholder_host,
+    is_private_host,
+    looks_like_discord_token,
+    looks_like_panel_key,
+    parse_database_url,
+)
 
 __all__ = [
     "DEFAULT_CONFIG_ERROR_DELAY",
@@ -58,23 +62,6 @@ _LOG_LEVELS: dict[str, str] = {
     "DEBUG": "DEBUG",
 }
 
-_PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
-    ipaddress.ip_network("127.0.0.0/8"),
-    ipaddress.ip_network("10.0.0.0/8"),
-    ipaddress.ip_network("172.16.0.0/12"),
-    ipaddress.ip_network("192.168.0.0/16"),
-    ipaddress.ip_network("::1/128"),
-)
-
-_TOKEN_SHAPE = re.compile(r"([A-Za-z0-9_-]{16,})\.([A-Za-z0-9_-]{5,})\.([A-Za-z0-9_-]{20,})")
-"""A bot token: base64 of the bot's user id, a timestamp, an HMAC, separated by dots."""
-
-_PLACEHOLDER_DOMAINS: tuple[str, ...] = ("example.com", "example.net", "example.org", "example", "invalid")
-"""Reserved for documentation (RFC 2606): a PANEL_URL there was copied from an example, never a real panel."""
-
-_PANEL_KEY_PREFIXES: tuple[str, ...] = ("ptla_", "ptlc_", "papp_", "pacc_")
-_PANEL_KEY_LENGTH = 48
-_SQLITE_URL_PREFIX = "sqlite:///"
 _GENERATE_KEY_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
@@ -141,42 +128,6 @@ class BotConfig:
         return f"{type(self).__name__}({', '.join(parts)})"
 
     __str__ = __repr__
-
-
-def parse_database_url(value: str) -> Path:
-    """Turn ``DATABASE_URL`` (a plain path or ``sqlite:///path``) into a :class:`Path`.
-
-    Follows the SQLAlchemy convention: ``sqlite:///relative.db`` is relative to the
-    working directory and ``sqlite:////abs/path.db`` is absolute.
-
-    :raises ValueError: for another scheme, an empty path or an in-memory database.
-    """
-    raw = value.strip()
-    if raw.lower().startswith(_SQLITE_URL_PREFIX):
-        raw = raw[len(_SQLITE_URL_PREFIX) :]
-        # Drop a query string such as "?mode=rwc"; it has no meaning for us.
-        raw = raw.split("?", 1)[0]
-    elif "://" in raw or raw.lower().startswith("sqlite:"):
-        raise ValueError(
-            "DATABASE_URL must be a file path or a sqlite:///path URL; only SQLite databases are supported"
-        )
-    if not raw:
-        raise ValueError("DATABASE_URL does not contain a file path (e.g. sqlite:///data/bot.db)")
-    if raw == ":memory:":
-        raise ValueError("DATABASE_URL must point to a file; an in-memory database would lose every link")
-    return Path(raw)
-
-
-def _is_private_host(host: str) -> bool:
-    """True for ``localhost`` and for IP addresses in loopback/RFC 1918 ranges."""
-    lowered = host.lower().rstrip(".")
-    if lowered == "localhost" or lowered.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(lowered)
-    except ValueError:
-        return False
-    return any(address.version == net.version and address in net for net in _PRIVATE_NETWORKS)
 
 
 class _Collector:
@@ -248,13 +199,13 @@ class _Collector:
         if parts.query or parts.fragment:
             self.add("PANEL_URL must not contain a query string or fragment; give only the panel's base address")
             return ""
-        if _is_placeholder_host(host):
+        if is_placeholder_host(host):
             self.add(
                 f"PANEL_URL points to {host!r}, a placeholder reserved for documentation: put your own panel's "
                 "address in PANEL_URL (e.g. https://panel.mygameserver.net)"
             )
             return ""
-        if scheme == "http" and not _is_private_host(host):
+        if scheme == "http" and not is_private_host(host):
             self.add(
                 f"PANEL_URL uses plain http for the public host {host!r}: API keys would travel unencrypted, "
                 "so use https (http is only allowed for localhost and private 10/8, 172.16/12, 192.168/16 "
@@ -427,48 +378,11 @@ def config_error_delay(env: Mapping[str, str]) -> float:
     return DEFAULT_CONFIG_ERROR_DELAY if seconds is None else seconds
 
 
-def _is_placeholder_host(host: str) -> bool:
-    lowered = host.lower().rstrip(".")
-    return any(lowered == domain or lowered.endswith("." + domain) for domain in _PLACEHOLDER_DOMAINS)
-
-
-def looks_like_discord_token(token: str) -> bool:
-    """Whether ``token`` has the shape of a Discord bot token: three base64url parts separated by dots, the
-    first of which encodes the bot's numeric user id. Nothing is sent anywhere.
-
-    Example:
-        >>> looks_like_discord_token("notatoken")
-        False
-    """
-    match = _TOKEN_SHAPE.fullmatch(token)
-    if match is None:
-        return False
-    head = match.group(1)
-    try:
-        user_id = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
-    except (binascii.Error, ValueError):
-        return False
-    return user_id.isdigit()
-
-
 def _preview(value: str, limit: int = 40) -> str:
     """``repr`` of a (non-secret) value, shortened so messages stay readable."""
     if len(value) > limit:
         value = value[:limit] + "…"
     return repr(value)
-
-
-def looks_like_panel_key(key: str) -> bool:
-    """Whether ``key`` has the shape of a panel API key: 48 characters, an optional ``ptlc_``/``ptla_``/
-    ``pacc_``/``papp_`` prefix, letters and digits otherwise (legacy keys have no prefix)."""
-    if len(key) != _PANEL_KEY_LENGTH:
-        return False
-    body = key
-    for prefix in _PANEL_KEY_PREFIXES:
-        if key.startswith(prefix):
-            body = key[len(prefix) :]
-            break
-    return body.isascii() and body.isalnum()
 
 
 def read_environment(dotenv_path: str | Path | None = ".env") -> dict[str, str]:
