@@ -176,7 +176,7 @@ class _Collector:
         if raw is None:
             self.add(
                 "PANEL_URL is not set: put the base address of your Jexactyl/Pterodactyl panel in PANEL_URL "
-                "(e.g. https://panel.example.com)"
+                "(e.g. https://panel.<your domain>)"
             )
             return ""
         try:
@@ -184,14 +184,14 @@ class _Collector:
             host = parts.hostname
             parts.port  # noqa: B018 - raises ValueError for an invalid port
         except ValueError:
-            self.add("PANEL_URL is not a valid URL: use the form https://panel.example.com")
+            self.add("PANEL_URL is not a valid URL: use the form https://panel.<your domain>")
             return ""
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
-            self.add("PANEL_URL must start with https:// (e.g. https://panel.example.com)")
+            self.add("PANEL_URL must start with https:// (e.g. https://panel.<your domain>)")
             return ""
         if not host:
-            self.add("PANEL_URL has no host name: use the form https://panel.example.com")
+            self.add("PANEL_URL has no host name: use the form https://panel.<your domain>")
             return ""
         if parts.username is not None or parts.password is not None:
             self.add("PANEL_URL must not contain a user name or password; the bot authenticates with API keys")
@@ -202,7 +202,7 @@ class _Collector:
         if is_placeholder_host(host):
             self.add(
                 f"PANEL_URL points to {host!r}, a placeholder reserved for documentation: put your own panel's "
-                "address in PANEL_URL (e.g. https://panel.mygameserver.net)"
+                "address in PANEL_URL (the form https://panel.<your domain>)"
             )
             return ""
         if scheme == "http" and not is_private_host(host):

@@ -56,7 +56,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "PANEL_URL",
         (
-            "Base address of your panel, e.g. https://panel.mygameserver.net (not the documentation placeholder",
+            "Base address of your panel, e.g. https://panel.<your domain> (not the documentation placeholder",
             "panel.example.com). https:// is required, except for localhost / loopback / private 10.x,",
             "172.16-31.x and 192.168.x addresses, where http:// is allowed.",
         ),
@@ -230,7 +230,7 @@ def init_main(path: str | Path = ".env", *, to_stdout: bool = False, stream: Tex
         "Now fill in:\n"
         "  DISCORD_TOKEN  the bot token (https://discord.com/developers/applications -> your app -> Bot ->\n"
         "                 Reset Token)\n"
-        "  PANEL_URL      your panel's address, e.g. https://panel.mygameserver.net\n"
+        "  PANEL_URL      your panel's address: https://panel.<your domain>\n"
         "and, if you like, the optional variables (commented out in the file). Then run:\n"
         "  python -m bot check",
         file=out,
