@@ -64,7 +64,9 @@ def test_with_and_for_over_a_sync_console(sync_api: Jexactyl, fake_panel_sync: F
         assert console.reconnects == 1
         assert console.wait_for_state("running", timeout=WAIT) == "running"
     assert console.connection_state == "closed"
-    panel.wings.wait_for_sync(lambda: not panel.wings.open_connections(), WAIT)
+    # the records, not open_connections(): wait_for_sync runs its predicate holding the lock the fake's loop
+    # needs to record frames, so a control that waits for that loop (as open_connections does) would deadlock
+    panel.wings.wait_for_sync(lambda: not any(c.open for c in panel.wings.connections), WAIT)
 
 
 def test_sync_errors_are_the_same_exceptions(sync_api: Jexactyl, fake_panel_sync: FakePanel) -> None:
