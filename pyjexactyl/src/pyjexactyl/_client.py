@@ -126,7 +126,12 @@ class AsyncJexactyl:
             "User-Agent": config.user_agent,
         }
         self._transport = AiohttpTransport(
-            config.base_url, headers, config.timeout, session=session, limit=config.max_concurrency
+            config.base_url,
+            headers,
+            config.timeout,
+            session=session,
+            limit=config.max_concurrency,
+            owner=repr(self),
         )
         self._limiters = {
             "client": WindowLimiter(config.client_rate_limit, config.rate_period),
