@@ -573,16 +573,26 @@ class FakePanel:
         body: str | bytes | Mapping[str, Any] | None = None,
         path_prefix: str | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """Answer the next ``count`` requests (under ``path_prefix``) with ``status``.
 
         The body is the panel's JSON error envelope, an HTML error page like a proxy's (``html=True``),
-        or ``body`` verbatim (a mapping is sent as JSON). ``retry_after`` adds a ``Retry-After`` header.
-        Faults are answered before authentication and rate limiting and change no state.
+        or ``body`` verbatim (a mapping is sent as JSON): with ``status=200`` and a list envelope as ``body``
+        the panel can claim anything, e.g. an absurd ``total_pages``. ``retry_after`` adds a ``Retry-After``
+        header, ``headers`` any others (``X-RateLimit-Reset``...). Faults are answered before
+        authentication and rate limiting and change no state.
         """
         self.faults.add(
             Fault(
-                "status", count, status=status, html=html, body=body, path_prefix=path_prefix, retry_after=retry_after
+                "status",
+                count,
+                status=status,
+                html=html,
+                body=body,
+                path_prefix=path_prefix,
+                retry_after=retry_after,
+                headers=headers,
             )
         )
 
@@ -649,7 +659,7 @@ def _error_response(request: web.Request, panel: FakePanel, err: PanelError) -> 
 
 
 def _fault_response(fault: Fault) -> web.StreamResponse:
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(fault.headers or {})
     if fault.retry_after is not None:
         headers["Retry-After"] = str(max(0, math.ceil(fault.retry_after)))
     if fault.kind == "malformed":

@@ -21,6 +21,7 @@ class Fault:
     body: str | bytes | Mapping[str, Any] | None = None
     path_prefix: str | None = None
     retry_after: float | None = None
+    headers: Mapping[str, str] | None = None
 
     def matches(self, path: str) -> bool:
         """Whether the fault applies to ``path``."""
