@@ -1,12 +1,16 @@
 """What a panel can make the client do is bounded (issue 7): the client follows a 429's sooner reopening
-rather than its own longer window."""
+rather than its own longer window, and an absurd ``total_pages`` costs a few requests through a bounded
+pool."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from pyjexactyl import AsyncJexactyl
+import pytest
+
+from pyjexactyl import AsyncJexactyl, Jexactyl, responses
+from pyjexactyl.exceptions import ServerError
 from pyjexactyl.testing import FakePanel
 
 # ------------------------------------------------------------------------------------- throttle
@@ -50,3 +54,100 @@ async def test_x_ratelimit_reset_alone_is_followed_too(fake_panel: FakePanel) ->
     assert [r.status for r in fake_panel.requests] == [429, 200]
     assert elapsed < 5, f"took {elapsed:.1f} s: the client waited for its own 60 s window"
     assert time.time() >= reset - 0.05, "the client came back before the panel's reset"
+
+
+# ------------------------------------------------------------------------------------ pagination
+
+
+def claimed_first_page(panel: FakePanel, total_pages: int) -> dict[str, object]:
+    """A real first page of the user's server list that claims ``total_pages`` pages."""
+    servers = [s for s in panel.servers if s.owner_id == panel.user.id]
+    return {
+        "object": "list",
+        "data": [{"object": "server", "attributes": {"identifier": s.identifier, "name": s.name}} for s in servers],
+        "meta": {
+            "pagination": {
+                "total": total_pages * 50,
+                "count": len(servers),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": total_pages,
+                "links": {},
+            }
+        },
+    }
+
+
+def runs_pagination_code(task: asyncio.Task[object]) -> bool:
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and code.co_filename == responses.__file__ and code.co_name != "collect"
+
+
+def listing_requests(panel: FakePanel) -> int:
+    return sum(1 for r in panel.requests if r.path == "/api/client")
+
+
+async def test_an_absurd_total_pages_costs_a_few_requests(fake_panel: FakePanel) -> None:
+    """Page 1 claims ten million pages; page 2, answered by the fake's real route, is past the end (no items,
+    ``total_pages: 1``): the pool of 4 workers stops there."""
+    fake_panel.fail_next(1, 200, body=claimed_first_page(fake_panel, 10_000_000), path_prefix="/api/client")
+    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, page_concurrency=4) as api:
+        servers = await api.client.servers.list_servers()
+        assert servers.total_pages == 10_000_000
+        peak = 0
+
+        async def watch() -> None:  # samples, at every turn of the loop, the tasks pagination code runs
+            nonlocal peak
+            while True:
+                peak = max(peak, sum(1 for t in asyncio.all_tasks() if runs_pagination_code(t)))
+                await asyncio.sleep(0)
+
+        watcher = asyncio.create_task(watch())
+        started = time.monotonic()
+        items = await asyncio.wait_for(servers.collect(), 30)
+        elapsed = time.monotonic() - started
+        watcher.cancel()
+    assert len(items) == 4
+    assert servers.total_pages == 1
+    assert listing_requests(fake_panel) <= 1 + 4, "more pages were requested than the pool has workers"
+    assert 1 <= peak <= 4, f"{peak} tasks at once"
+    assert elapsed < 5
+
+
+def test_an_absurd_total_pages_in_the_sync_client(fake_panel_sync: FakePanel) -> None:
+    panel = fake_panel_sync
+    panel.fail_next(1, 200, body=claimed_first_page(panel, 10_000_000), path_prefix="/api/client")
+    with Jexactyl(panel.url, panel.user.client_key, page_concurrency=3) as api:
+        servers = api.client.servers.list_servers()
+        assert len(servers.collect()) == 4
+        assert [len(page) for page in servers] == [4]
+    assert listing_requests(panel) <= 1 + 3
+
+
+async def test_iteration_stops_at_a_page_past_the_end(fake_panel: FakePanel) -> None:
+    fake_panel.fail_next(1, 200, body=claimed_first_page(fake_panel, 10_000_000), path_prefix="/api/client")
+    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key) as api:
+        servers = await api.client.servers.list_servers()
+        pages = [page async for page in servers.pages()]
+    assert [len(p) for p in pages] == [4]
+    assert listing_requests(fake_panel) == 2
+
+
+async def test_the_first_failure_stops_collect_and_is_raised(fake_panel: FakePanel) -> None:
+    """Page 1 claims 1000 pages; every later page takes 0.2 s and the first one to arrive fails with 500:
+    ``collect()`` raises it, the other workers are cancelled, and no more pages are requested."""
+    fake_panel.fail_next(1, 200, body=claimed_first_page(fake_panel, 1000), path_prefix="/api/client")
+    async with AsyncJexactyl(
+        fake_panel.url, fake_panel.user.client_key, page_concurrency=5, retries=0, backoff_factor=0
+    ) as api:
+        servers = await api.client.servers.list_servers()
+        fake_panel.clear_requests()
+        fake_panel.fail_next(1, 500, path_prefix="/api/client")
+        fake_panel.set_latency(0.2)
+        with pytest.raises(ServerError):
+            await asyncio.wait_for(servers.collect(), 30)
+        requested = listing_requests(fake_panel)
+        fake_panel.set_latency(0)
+        await asyncio.sleep(0.5)  # a worker that was not cancelled would have asked for more by now
+    assert requested <= 5, f"{requested} pages requested"
+    assert listing_requests(fake_panel) == requested
