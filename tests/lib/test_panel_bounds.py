@@ -1,16 +1,17 @@
 """What a panel can make the client do is bounded (issue 7): the client follows a 429's sooner reopening
-rather than its own longer window, and an absurd ``total_pages`` costs a few requests through a bounded
-pool."""
+rather than its own longer window, an absurd ``total_pages`` costs a few requests through a bounded pool,
+and a response body past ``max_response_bytes`` raises a typed error without being read into memory."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
 
-from pyjexactyl import AsyncJexactyl, Jexactyl, responses
-from pyjexactyl.exceptions import ServerError
+from pyjexactyl import AsyncJexactyl, ClientConfig, Jexactyl, ResponseTooLargeError, responses
+from pyjexactyl.exceptions import InvalidArgumentError, JexactylError, MalformedResponseError, ServerError
 from pyjexactyl.testing import FakePanel
 
 # ------------------------------------------------------------------------------------- throttle
@@ -151,3 +152,57 @@ async def test_the_first_failure_stops_collect_and_is_raised(fake_panel: FakePan
         await asyncio.sleep(0.5)  # a worker that was not cancelled would have asked for more by now
     assert requested <= 5, f"{requested} pages requested"
     assert listing_requests(fake_panel) == requested
+
+
+# ------------------------------------------------------------------------------------- body cap
+
+
+async def test_a_body_past_max_response_bytes_raises_a_typed_error(fake_panel: FakePanel) -> None:
+    fake_panel.add_servers(fake_panel.user, 20, name_prefix="big")
+    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, max_response_bytes=4096) as api:
+        assert api.config.max_response_bytes == 4096
+        with pytest.raises(ResponseTooLargeError) as info:
+            await api.client.servers.list_servers()
+        error = info.value
+        assert isinstance(error, MalformedResponseError) and isinstance(error, JexactylError)
+        assert (error.status, error.method, error.path, error.limit) == (200, "GET", "/api/client", 4096)
+        assert error.code == "ResponseTooLarge" and "max_response_bytes (4096 bytes)" in str(error)
+        assert fake_panel.user.client_key not in str(error) + repr(error)
+        # a body within the cap still reads, and the client keeps working after the refusal
+        assert (await api.client.account.get_account())["attributes"]["username"] == "alice"
+    assert sum(1 for r in fake_panel.requests if r.path == "/api/client") == 1, "the refusal was retried"
+
+
+async def test_a_chunked_body_is_cut_at_the_cap_and_an_endless_one_ends(fake_panel: FakePanel) -> None:
+    """No ``Content-Length`` to check first: the cap holds while reading. A panel streaming without end
+    would never let a client that reads everything first finish."""
+    account = {"object": "user", "attributes": {"username": "streamed"}}
+    body = json.dumps(account).encode() + b" " * 3000
+    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, max_response_bytes=64 * 1024) as api:
+        fake_panel.stream_next(1, body, chunk_size=1000, path_prefix="/api/client/account")
+        assert await api.client.account.get_account() == account
+        fake_panel.stream_next(1, path_prefix="/api/client/account")
+        with pytest.raises(ResponseTooLargeError) as info:
+            await asyncio.wait_for(api.client.account.get_account(), 30)
+        assert info.value.limit == 64 * 1024 and info.value.status == 200
+        assert (await api.client.account.get_account())["attributes"]["username"] == "alice"
+
+
+async def test_an_error_status_with_a_huge_body_is_refused_too(fake_panel: FakePanel) -> None:
+    fake_panel.fail_next(1, 502, html=True, body="<html>" + "x" * 10_000 + "</html>")
+    async with AsyncJexactyl(fake_panel.url, fake_panel.user.client_key, max_response_bytes=1000) as api:
+        with pytest.raises(ResponseTooLargeError) as info:
+            await api.client.account.get_account()
+    assert info.value.status == 502
+
+
+def test_max_response_bytes_on_every_constructor() -> None:
+    default = 64 * 1024 * 1024
+    assert ClientConfig.build("https://panel", "key").max_response_bytes == default
+    assert AsyncJexactyl("https://panel", "key").config.max_response_bytes == default
+    with Jexactyl("https://panel", "key", max_response_bytes=10) as api:
+        assert api.config.max_response_bytes == 10
+    assert ClientConfig.build("https://panel", "key", max_response_bytes=1).max_response_bytes == 1
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(InvalidArgumentError, match="max_response_bytes"):
+            ClientConfig.build("https://panel", "key", max_response_bytes=bad)  # type: ignore[arg-type]

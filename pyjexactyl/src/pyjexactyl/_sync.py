@@ -23,7 +23,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._client import AsyncJexactyl
-from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
+from ._config import (
+    APPLICATION_RATE_LIMIT,
+    CLIENT_RATE_LIMIT,
+    DEFAULT_TIMEOUT,
+    MAX_RESPONSE_BYTES,
+    ClientConfig,
+)
 from ._endpoints.base import Namespace
 from .responses import AsyncPaginatedResponse, PaginatedResponse
 
@@ -304,6 +310,7 @@ class Jexactyl(_TypedNamespaces):
         rate_period: float = 60.0,
         max_concurrency: int = 100,
         page_concurrency: int = 8,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         config = ClientConfig.build(
             url,
@@ -322,6 +329,7 @@ class Jexactyl(_TypedNamespaces):
             rate_period=rate_period,
             max_concurrency=max_concurrency,
             page_concurrency=page_concurrency,
+            max_response_bytes=max_response_bytes,
         )
         self._config = config
         self._async = AsyncJexactyl.from_config(config)

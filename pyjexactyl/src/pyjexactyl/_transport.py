@@ -1,7 +1,9 @@
 """The HTTP transport: the only module that touches aiohttp.
 
 aiohttp's exceptions are translated here into :class:`~pyjexactyl.exceptions.PanelUnreachableError` and
-:class:`~pyjexactyl.exceptions.PanelTimeoutError`, so nothing above this layer knows aiohttp.
+:class:`~pyjexactyl.exceptions.PanelTimeoutError`, so nothing above this layer knows aiohttp. Bodies are read
+chunk by chunk up to the client's ``max_response_bytes``
+(:class:`~pyjexactyl.exceptions.ResponseTooLargeError` past it).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ._config import MAX_RESPONSE_BYTES
 from ._paths import describe_path
-from .exceptions import PanelTimeoutError, PanelUnreachableError
+from .exceptions import PanelTimeoutError, PanelUnreachableError, ResponseTooLargeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ class AiohttpTransport:
         timeout: Seconds a request may take in total.
         session: An existing session to use instead (it is not closed by :meth:`close`).
         limit: Connection-pool size.
+        max_response_bytes: Largest response body read, in bytes.
         owner: What names the client in the :class:`ResourceWarning` of a session nobody closed.
 
     A session it creates is closed by :meth:`close`; if nobody calls it, the session is still closed while
@@ -56,6 +60,7 @@ class AiohttpTransport:
         *,
         session: aiohttp.ClientSession | None = None,
         limit: int = 100,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         owner: str = "pyjexactyl client",
     ) -> None:
         self._base = base_url
@@ -64,6 +69,7 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._limit = limit
+        self._max_body = max_response_bytes
         self._owner = owner
         self._guard: AsyncGenerator[None, None] | None = None
         self._finalizer: weakref.finalize[..., AiohttpTransport] | None = None
@@ -108,6 +114,8 @@ class AiohttpTransport:
         Raises:
             PanelTimeoutError: the panel did not answer in time.
             PanelUnreachableError: the connection failed or was dropped.
+            ResponseTooLargeError: the body is larger than ``max_response_bytes`` (nothing past the limit is
+                read; the connection is closed).
         """
         url = URL(self._base + path, encoded=True)
         if query:
@@ -121,7 +129,7 @@ class AiohttpTransport:
             async with session.request(
                 method, url, json=json, data=data, headers=headers, allow_redirects=False
             ) as response:
-                body = await response.read()
+                body = await self._read_body(response, method, shown)
                 return RawResponse(response.status, response.headers, body)
         except TimeoutError as exc:
             raise PanelTimeoutError(
@@ -134,6 +142,21 @@ class AiohttpTransport:
                 path=shown,
             ) from exc
 
+    async def _read_body(self, response: aiohttp.ClientResponse, method: str, shown: str) -> bytes:
+        """The whole body, read chunk by chunk so that no more than ``max_response_bytes`` is ever held."""
+        limit = self._max_body
+        declared = response.content_length
+        if declared is not None and declared > limit:
+            raise _too_large(response, method, shown, limit)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await response.content.readany():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(response, method, shown, limit)
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     async def close(self) -> None:
         """Closes the session if this transport created it."""
         session, guard, finalizer = self._session, self._guard, self._finalizer
@@ -144,6 +167,12 @@ class AiohttpTransport:
             await session.close()
         if guard is not None:
             await guard.aclose()
+
+
+def _too_large(response: aiohttp.ClientResponse, method: str, shown: str, limit: int) -> ResponseTooLargeError:
+    """Drops the connection (the rest of the body is never read) and builds the error."""
+    response.close()
+    return ResponseTooLargeError(response.status, method=method, path=shown, limit=limit, headers=response.headers)
 
 
 async def _close_when_abandoned(session: aiohttp.ClientSession, owner: str) -> AsyncGenerator[None, None]:

@@ -596,6 +596,22 @@ class FakePanel:
             )
         )
 
+    def stream_next(
+        self,
+        count: int,
+        body: bytes | None = None,
+        *,
+        status: int = 200,
+        chunk_size: int = 16384,
+        path_prefix: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests with ``body`` sent in chunks of ``chunk_size`` bytes, without a
+        ``Content-Length`` (chunked transfer encoding); with ``body=None`` the stream never ends (JSON
+        whitespace until the client hangs up). For testing how a client bounds what it reads."""
+        self.faults.add(
+            Fault("stream", count, status=status, body=body, path_prefix=path_prefix, chunk_size=chunk_size)
+        )
+
     def malformed_next(self, count: int, *, path_prefix: str | None = None) -> None:
         """Answer the next ``count`` requests with 200 and a truncated JSON body."""
         self.faults.add(Fault("malformed", count, status=200, path_prefix=path_prefix))
@@ -697,6 +713,26 @@ def _fault_response(fault: Fault) -> web.StreamResponse:
     )
 
 
+async def _stream(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """Sends ``fault.body`` (or whitespace without end) in chunks, without a ``Content-Length``."""
+    response = web.StreamResponse(status=fault.status, headers={"Content-Type": "application/json"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    body = fault.body if isinstance(fault.body, bytes) else None
+    size = fault.chunk_size
+    filler = b" " * size
+    sent = 0
+    try:
+        while body is None or sent < len(body):
+            chunk = filler if body is None else body[sent : sent + size]
+            await response.write(chunk)
+            sent += len(chunk)
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):  # the client hung up (aiohttp raises either, by version)
+        pass
+    return response
+
+
 def _drop(request: web.Request) -> None:
     transport = request.transport
     if transport is not None:
@@ -753,7 +789,7 @@ def build_app(panel: FakePanel) -> web.Application:
             if fault.kind == "drop":
                 _drop(request)
                 raise asyncio.CancelledError
-            response = _fault_response(fault)
+            response = await _stream(request, fault) if fault.kind == "stream" else _fault_response(fault)
         else:
             try:
                 unmatched = _unmatched(request)
