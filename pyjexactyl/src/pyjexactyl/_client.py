@@ -13,13 +13,7 @@ from typing import Any, Literal
 import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._config import (
-    APPLICATION_RATE_LIMIT,
-    CLIENT_RATE_LIMIT,
-    DEFAULT_TIMEOUT,
-    MAX_RESPONSE_BYTES,
-    ClientConfig,
-)
+from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, ClientConfig
 from ._endpoints.application import Locations, Nests, Nodes, Servers, Users
 from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
