@@ -216,6 +216,50 @@ def test_a_client_made_in_another_thread_ends(tmp_path: Path, fake_panel_sync: F
     assert finished.stderr == ""
 
 
+def test_a_daemon_thread_still_in_a_call_is_abandoned_quietly(tmp_path: Path, fake_panel_sync: FakePanel) -> None:
+    """Python abandons a daemon thread at exit without a word: one waiting on the panel must not wake up with
+    an error (and print its traceback) because the client was closed at exit. The script ends once the
+    panel (slow: 3 s) has the daemon thread's request, i.e. while that thread waits for the answer."""
+    panel = fake_panel_sync
+    panel.set_latency(3)
+    mark = len(panel.requests)
+    go = tmp_path / "go"
+    source = textwrap.dedent(
+        """
+        import os, pathlib, threading, time
+        from pyjexactyl import Jexactyl
+
+        api = Jexactyl(os.environ['PANEL_URL'], os.environ['PANEL_KEY'])
+        threading.Thread(target=api.client.account.get_account, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while not pathlib.Path('go').exists() and time.monotonic() < deadline:  # the test says: it is there
+            time.sleep(0.01)
+        """
+    )
+
+    def release_when_the_request_is_there() -> None:
+        deadline = time.monotonic() + 20
+        while len(panel.requests) <= mark and time.monotonic() < deadline:
+            time.sleep(0.01)
+        go.touch()
+
+    releaser = threading.Thread(target=release_when_the_request_is_there, daemon=True)
+    releaser.start()
+    finished = run_script(tmp_path, source + MARKER_AT_END, panel_env(panel))
+    ended = time.time()
+    releaser.join(5)
+    assert_ended_promptly(finished)
+    assert finished.stderr == ""
+    request = panel.requests[mark]
+    assert request.path == "/api/client/account"
+    assert ended < request.timestamp + 3, "the script ended after the panel had answered: nothing was in flight"
+    # let the fake finish that request, so that stopping it leaves no handler behind
+    deadline = time.monotonic() + 10
+    while request.status is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    panel.set_latency(0)
+
+
 def test_a_client_that_never_sent_a_request_ends(tmp_path: Path) -> None:
     source = "from pyjexactyl import Jexactyl\n\napi = Jexactyl('debug', 'anything')\nprint(dir(api.client))\n"
     finished = run_script(tmp_path, source + MARKER_AT_END, {}, *SHOW_RESOURCE_WARNINGS)

@@ -11,7 +11,7 @@ import time
 import warnings
 from collections.abc import Callable, Coroutine
 from concurrent.futures import CancelledError
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 __all__ = ["CLOSE_WAIT", "EXIT_WAIT", "LoopThread"]
 
@@ -25,6 +25,9 @@ CLOSE_WAIT = 5.0
 
 _LIVENESS_CHECK = 1.0
 """Seconds between checks, while a call waits, that its loop has not been closed under it."""
+
+_exiting = False
+"""Set by the exit hook: from then on a call in flight belongs to a daemon thread the interpreter abandons."""
 
 _live: set[LoopThread] = set()
 """Loop threads started and not stopped yet (the exit hook stops them)."""
@@ -67,6 +70,8 @@ class LoopThread:
                     thread.start()
                 except BaseException:
                     loop.close()
+                    if _exiting and threading.current_thread() is not threading.main_thread():
+                        _abandon_thread()  # a daemon thread's first call, too late: no thread starts now
                     raise
                 ready.wait()
                 self._loop, self._thread = loop, thread
@@ -105,9 +110,14 @@ class LoopThread:
             except TimeoutError:
                 if future.done():  # the call itself raised TimeoutError
                     raise
-                if loop.is_closed():  # closed by another thread before the call got to run: it never will
-                    future.cancel()
-                    raise CancelledError("the client was closed before this call could run") from None
+                if not loop.is_closed():
+                    continue
+                future.cancel()  # closed by another thread before the call got to run: it never will
+            except CancelledError:  # the client was closed while the call was in flight
+                pass
+            if _exiting and threading.current_thread() is not threading.main_thread():
+                _abandon_thread()
+            raise CancelledError("the client was closed while this call was waiting for it")
 
     def stop(self, wait: float | None) -> threading.Thread | None:
         """Closes the client on the loop and stops it; never blocks unless ``wait`` is given.
@@ -172,8 +182,21 @@ class LoopThread:
         warnings.warn(message, ResourceWarning, stacklevel=1, source=source)
 
 
+def _abandon_thread() -> NoReturn:
+    """Parks a daemon thread whose call was cut short by interpreter exit until the interpreter ends.
+
+    Python abandons daemon threads at exit without a word; waking this one with an error instead would print
+    its traceback after the script's last line. (Only daemon threads get here: the non-daemon ones were
+    joined before ``atexit`` callbacks run, and the main thread is never parked.)
+    """
+    threading.Event().wait()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _stop_all_at_exit() -> None:
     """``atexit`` hook: stops the loop of every client still open, waiting :data:`EXIT_WAIT` s in all."""
+    global _exiting
+    _exiting = True
     with _live_lock:
         loops = list(_live)
     stopped = [(loop_thread, loop_thread.stop(wait=None)) for loop_thread in loops]
