@@ -24,6 +24,7 @@ import bot.cli
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "pyjexactyl"
+PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
 
 BOT_PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 LIB_PROJECT = tomllib.loads((LIB / "pyproject.toml").read_text())["project"]
@@ -33,7 +34,7 @@ LIB_PROJECT = tomllib.loads((LIB / "pyproject.toml").read_text())["project"]
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("wheels")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(LIB), str(ROOT)],
+        [*PIP_WHEEL, "-w", str(out), str(LIB), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=240,
@@ -154,7 +155,9 @@ def test_the_lock_satisfies_every_declared_requirement() -> None:
         assert tool not in pinned
 
 
-def test_the_console_script_names_what_is_missing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_console_script_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import importlib.util
 
     real = importlib.util.find_spec

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[2] / "pyjexactyl" / "README.md"
+UNRAISABLE_IS_AN_ERROR = "error::pytest.PytestUnraisableExceptionWarning"
 
 
 def snippets() -> dict[str, str]:
@@ -32,7 +33,7 @@ def test_the_readme_fixture_snippet_runs_as_written(tmp_path: Path) -> None:
     # A project of its own: its own (empty) configuration, so pytest-asyncio runs in its default strict mode.
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error::pytest.PytestUnraisableExceptionWarning"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", UNRAISABLE_IS_AN_ERROR],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -44,7 +45,6 @@ def test_the_readme_fixture_snippet_runs_as_written(tmp_path: Path) -> None:
 
 def test_installing_the_library_registers_no_pytest_plugin(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "test_nothing.py").write_text("def test_no_fixture(request):\n    assert 'fake_panel' not in request.fixturenames\n")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--fixtures"],
         cwd=tmp_path,

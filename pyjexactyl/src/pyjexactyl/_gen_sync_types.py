@@ -209,7 +209,15 @@ def _docstring(doc: str | None, indent: str) -> list[str]:
         return []
     if '"""' in doc or doc.endswith('"'):
         raise ValueError(f"docstring {doc[:40]!r}... cannot be written between triple quotes; teach the generator")
-    return [f'{indent}"""{doc.replace(chr(92), chr(92) * 2)}"""']
+    # Written from the cleaned text, re-indented as source would be, so the output does not depend on the
+    # Python that runs the generator (3.13 strips docstring indentation at compile time; 3.11 keeps it).
+    first, *rest = inspect.cleandoc(doc).replace(chr(92), chr(92) * 2).split("\n")
+    if not rest:
+        return [f'{indent}"""{first}"""']
+    body = [f"{indent}{line}" if line else "" for line in rest]
+    if doc.rstrip(" \t").endswith("\n"):  # the closing quotes were on a line of their own
+        return [f'{indent}"""{first}', *body, f'{indent}"""']
+    return [f'{indent}"""{first}', *body[:-1], f'{body[-1]}"""']
 
 
 def _defaults(function: Callable[..., Any]) -> dict[str, str]:
