@@ -13,7 +13,7 @@ from typing import Any, Literal
 import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
+from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, ClientConfig
 from ._endpoints.application import Locations, Nests, Nodes, Servers, Users
 from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
@@ -61,6 +61,8 @@ class AsyncJexactyl:
         rate_period: The panel's rate-limit window in seconds.
         max_concurrency: Requests in flight at once; more wait their turn.
         page_concurrency: Pages ``collect()`` fetches at once.
+        max_response_bytes: Largest response body read, in bytes (64 MiB by default); past it the request
+            raises :class:`~pyjexactyl.exceptions.ResponseTooLargeError` without reading the rest.
         session: An existing :class:`aiohttp.ClientSession` to use (not closed by :meth:`close`).
 
     Example:
@@ -88,6 +90,7 @@ class AsyncJexactyl:
         rate_period: float = 60.0,
         max_concurrency: int = 100,
         page_concurrency: int = 8,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         config = ClientConfig.build(
@@ -107,6 +110,7 @@ class AsyncJexactyl:
             rate_period=rate_period,
             max_concurrency=max_concurrency,
             page_concurrency=page_concurrency,
+            max_response_bytes=max_response_bytes,
         )
         self._setup(config, session)
 
@@ -126,7 +130,13 @@ class AsyncJexactyl:
             "User-Agent": config.user_agent,
         }
         self._transport = AiohttpTransport(
-            config.base_url, headers, config.timeout, session=session, limit=config.max_concurrency
+            config.base_url,
+            headers,
+            config.timeout,
+            session=session,
+            limit=config.max_concurrency,
+            max_response_bytes=config.max_response_bytes,
+            owner=repr(self),
         )
         self._limiters = {
             "client": WindowLimiter(config.client_rate_limit, config.rate_period),

@@ -39,6 +39,7 @@ __all__ = [
     "PanelTimeoutError",
     "PanelUnreachableError",
     "RateLimitedError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
@@ -205,6 +206,31 @@ class MalformedResponseError(JexactylApiError):
     """The panel answered with a body that is not the JSON it should be (a proxy page, a cut body)."""
 
     title = "Malformed API Response"
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The panel's answer is larger than the client's ``max_response_bytes`` (64 MiB by default).
+
+    Nothing past the limit was read and the connection was closed. Ask for less (``per_page``, a smaller
+    file) or raise ``max_response_bytes``.
+
+    Attributes:
+        limit: The cap, in bytes, the answer went past.
+
+    Example:
+        >>> err = ResponseTooLargeError(200, method="GET", path="/api/client", limit=1024)
+        >>> err.detail
+        'The panel answered GET /api/client with more than max_response_bytes (1024 bytes).'
+    """
+
+    title = "Response Too Large"
+
+    def __init__(
+        self, status: int, *, method: str, path: str, limit: int, headers: Mapping[str, str] | None = None
+    ) -> None:
+        detail = f"The panel answered {method} {path} with more than max_response_bytes ({limit} bytes)."
+        super().__init__(status, "ResponseTooLarge", detail, method=method, path=path, headers=headers)
+        self.limit = limit
 
 
 STATUS_ERRORS: dict[int, type[JexactylApiError]] = {

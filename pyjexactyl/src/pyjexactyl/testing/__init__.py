@@ -28,13 +28,15 @@ Synchronous use (the server runs on its own loop in a daemon thread)::
     finally:
         panel.stop()
 
-With the pytest plugin (registered through the ``pytest11`` entry point) tests just ask for the
-``fake_panel`` (async) or ``fake_panel_sync`` fixture.
+With the pytest plugin (opt-in: ``pytest_plugins = ["pyjexactyl.testing.pytest_plugin"]`` in a
+``conftest.py``) tests just ask for the ``fake_panel`` (async) or ``fake_panel_sync`` fixture.
 
-Test helpers: ``panel.fail_next(n, status, html=..., retry_after=...)``, ``panel.malformed_next(n)``,
-``panel.drop_next(n)``, ``panel.set_latency(s)``, ``panel.set_rate_limit(api, limit, period)``, and the
-record of every request in ``panel.requests`` (:class:`RecordedRequest`). Records such as
-:class:`FakeServer` are live: change them and the next response reflects it.
+Test helpers: ``panel.fail_next(n, status, html=..., body=..., retry_after=..., headers=...)``,
+``panel.malformed_next(n)``, ``panel.drop_next(n)``, ``panel.stream_next(n, body)`` (a chunked body without
+``Content-Length``; ``body=None`` never ends), ``panel.set_latency(s)``,
+``panel.set_rate_limit(api, limit, period)``, and the record of every request in ``panel.requests``
+(:class:`RecordedRequest`). Records such as :class:`FakeServer` are live: change them and the next response
+reflects it.
 
 The fake Wings (:class:`FakeWings`, ``panel.wings``): each node listens on its own port of the panel's
 host and ``GET /api/client/servers/{s}/websocket`` returns an HS256 JWT signed with the node's daemon

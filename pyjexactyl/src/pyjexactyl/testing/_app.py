@@ -600,17 +600,43 @@ class FakePanel:
         body: str | bytes | Mapping[str, Any] | None = None,
         path_prefix: str | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """Answer the next ``count`` requests (under ``path_prefix``) with ``status``.
 
         The body is the panel's JSON error envelope, an HTML error page like a proxy's (``html=True``),
-        or ``body`` verbatim (a mapping is sent as JSON). ``retry_after`` adds a ``Retry-After`` header.
-        Faults are answered before authentication and rate limiting and change no state.
+        or ``body`` verbatim (a mapping is sent as JSON): with ``status=200`` and a list envelope as ``body``
+        the panel can claim anything, e.g. an absurd ``total_pages``. ``retry_after`` adds a ``Retry-After``
+        header, ``headers`` any others (``X-RateLimit-Reset``...). Faults are answered before
+        authentication and rate limiting and change no state.
         """
         self.faults.add(
             Fault(
-                "status", count, status=status, html=html, body=body, path_prefix=path_prefix, retry_after=retry_after
+                "status",
+                count,
+                status=status,
+                html=html,
+                body=body,
+                path_prefix=path_prefix,
+                retry_after=retry_after,
+                headers=headers,
             )
+        )
+
+    def stream_next(
+        self,
+        count: int,
+        body: bytes | None = None,
+        *,
+        status: int = 200,
+        chunk_size: int = 16384,
+        path_prefix: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests with ``body`` sent in chunks of ``chunk_size`` bytes, without a
+        ``Content-Length`` (chunked transfer encoding); with ``body=None`` the stream never ends (JSON
+        whitespace until the client hangs up). For testing how a client bounds what it reads."""
+        self.faults.add(
+            Fault("stream", count, status=status, body=body, path_prefix=path_prefix, chunk_size=chunk_size)
         )
 
     def malformed_next(self, count: int, *, path_prefix: str | None = None) -> None:
@@ -676,7 +702,7 @@ def _error_response(request: web.Request, panel: FakePanel, err: PanelError) -> 
 
 
 def _fault_response(fault: Fault) -> web.StreamResponse:
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(fault.headers or {})
     if fault.retry_after is not None:
         headers["Retry-After"] = str(max(0, math.ceil(fault.retry_after)))
     if fault.kind == "malformed":
@@ -712,6 +738,26 @@ def _fault_response(fault: Fault) -> web.StreamResponse:
         content_type="application/json",
         headers=headers,
     )
+
+
+async def _stream(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """Sends ``fault.body`` (or whitespace without end) in chunks, without a ``Content-Length``."""
+    response = web.StreamResponse(status=fault.status, headers={"Content-Type": "application/json"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    body = fault.body if isinstance(fault.body, bytes) else None
+    size = fault.chunk_size
+    filler = b" " * size
+    sent = 0
+    try:
+        while body is None or sent < len(body):
+            chunk = filler if body is None else body[sent : sent + size]
+            await response.write(chunk)
+            sent += len(chunk)
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):  # the client hung up (aiohttp raises either, by version)
+        pass
+    return response
 
 
 def _drop(request: web.Request) -> None:
@@ -770,7 +816,7 @@ def build_app(panel: FakePanel) -> web.Application:
             if fault.kind == "drop":
                 _drop(request)
                 raise asyncio.CancelledError
-            response = _fault_response(fault)
+            response = await _stream(request, fault) if fault.kind == "stream" else _fault_response(fault)
         else:
             try:
                 unmatched = _unmatched(request)
