@@ -33,6 +33,7 @@ from ._state import (
     FakeUser,
     utcnow,
 )
+from ._validation import check_rule_string
 
 __all__ = ["ALL_PERMISSIONS", "PERMISSION_CATALOGUE", "PanelStore"]
 
@@ -359,6 +360,7 @@ class PanelStore:
                 raise TypeError(f"unknown egg field {key!r}")
             setattr(egg, key, value)
         for spec in variables:
+            check_rule_string(str(spec.get("rules", "nullable|string")))
             egg.variables.append(FakeEggVariable(id=self.next_id("egg_variables"), egg_id=egg.id, **spec))
         self.eggs[egg.id] = egg
         return egg

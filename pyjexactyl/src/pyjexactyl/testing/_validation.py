@@ -9,8 +9,13 @@ declaration order, rules in order, stopping a field after a failed implicit rule
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import ipaddress
+import json
 import re
+import unicodedata
+import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +23,18 @@ from urllib.parse import urlparse
 
 from ._envelope import ValidationIssue, validation_error
 
-__all__ = ["MISSING", "Check", "RuleSpec", "check", "get_path", "parse_rules", "validate"]
+__all__ = [
+    "KNOWN_RULES",
+    "MISSING",
+    "Check",
+    "RuleSpec",
+    "UnknownRuleError",
+    "check",
+    "check_rule_string",
+    "get_path",
+    "parse_rules",
+    "validate",
+]
 
 
 class _Missing:
@@ -28,7 +44,86 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
-IMPLICIT = {"required", "present", "filled", "required_with", "required_without", "required_unless", "accepted"}
+IMPLICIT = {
+    "required",
+    "present",
+    "filled",
+    "required_if",
+    "required_with",
+    "required_with_all",
+    "required_without",
+    "required_without_all",
+    "required_unless",
+    "accepted",
+}
+
+#: Rules that only change how the others apply.
+MODIFIERS = {"nullable", "sometimes", "bail"}
+
+#: Every rule the fake implements; anything else is an error (:class:`UnknownRuleError`), as a rule Laravel
+#: does not know makes the panel fail (``BadMethodCallException``, a 500).
+KNOWN_RULES = frozenset(
+    {
+        *IMPLICIT,
+        *MODIFIERS,
+        "active_url",
+        "alpha",
+        "alpha_dash",
+        "alpha_num",
+        "array",
+        "between",
+        "boolean",
+        "confirmed",
+        "date",
+        "different",
+        "digits",
+        "digits_between",
+        "distinct",
+        "email",
+        "ends_with",
+        "in",
+        "integer",
+        "int",
+        "bool",
+        "ip",
+        "ipv4",
+        "ipv6",
+        "json",
+        "lowercase",
+        "max",
+        "min",
+        "not_in",
+        "not_regex",
+        "numeric",
+        "regex",
+        "same",
+        "size",
+        "starts_with",
+        "string",
+        "timezone",
+        "uppercase",
+        "url",
+        "uuid",
+    }
+)
+#: Laravel's rule aliases (``ValidationRuleParser::normalizeRule``).
+_ALIASES = {"int": "integer", "bool": "boolean"}
+#: Rules that need the database; routes pass them as :class:`Check` objects instead.
+_DATABASE_RULES = {"exists", "unique"}
+
+
+class UnknownRuleError(ValueError):
+    """A rule string names a rule the fake does not implement (or Laravel does not know)."""
+
+
+def check_rule_string(spec: str) -> None:
+    """Raise :class:`UnknownRuleError` when ``spec`` (an egg variable's rules) names an unknown rule."""
+    unknown = [r.split(":", 1)[0] for r in parse_rules(spec) if r.split(":", 1)[0] not in KNOWN_RULES]
+    if unknown:
+        raise UnknownRuleError(
+            f"unknown validation rule(s) {', '.join(unknown)} in {spec!r}; FakePanel implements "
+            f"{', '.join(sorted(KNOWN_RULES))}"
+        )
 
 
 @dataclass(frozen=True)
@@ -42,27 +137,45 @@ class Check:
 
 RuleSpec = str | Sequence[str | Check]
 
+#: Messages of ``resources/lang/en/validation.php`` (Pterodactyl 1.11). A rule without a line there gets its
+#: translation key as the message (``validation.uuid``), as Laravel does.
 _MESSAGES: dict[str, str] = {
-    "required": "The :attribute field is required.",
-    "present": "The :attribute field must be present.",
-    "filled": "The :attribute field must have a value.",
-    "string": "The :attribute must be a string.",
-    "integer": "The :attribute must be an integer.",
-    "numeric": "The :attribute must be a number.",
-    "boolean": "The :attribute field must be true or false.",
+    "accepted": "The :attribute must be accepted.",
+    "active_url": "The :attribute is not a valid URL.",
+    "alpha": "The :attribute may only contain letters.",
+    "alpha_dash": "The :attribute may only contain letters, numbers, and dashes.",
+    "alpha_num": "The :attribute may only contain letters and numbers.",
     "array": "The :attribute must be an array.",
-    "in": "The selected :attribute is invalid.",
-    "exists": "The selected :attribute is invalid.",
-    "email": "The :attribute must be a valid email address.",
-    "url": "The :attribute format is invalid.",
-    "regex": "The :attribute format is invalid.",
-    "alpha_dash": "The :attribute may only contain letters, numbers, dashes and underscores.",
+    "boolean": "The :attribute field must be true or false.",
     "confirmed": "The :attribute confirmation does not match.",
-    "unique": "The :attribute has already been taken.",
+    "date": "The :attribute is not a valid date.",
+    "different": "The :attribute and :other must be different.",
+    "digits": "The :attribute must be :digits digits.",
+    "digits_between": "The :attribute must be between :min and :max digits.",
+    "distinct": "The :attribute field has a duplicate value.",
+    "email": "The :attribute must be a valid email address.",
+    "exists": "The selected :attribute is invalid.",
+    "filled": "The :attribute field is required.",
+    "in": "The selected :attribute is invalid.",
+    "integer": "The :attribute must be an integer.",
     "ip": "The :attribute must be a valid IP address.",
-    "required_with": "The :attribute field is required when :values is present.",
-    "required_without": "The :attribute field is required when :values is not present.",
+    "json": "The :attribute must be a valid JSON string.",
+    "not_in": "The selected :attribute is invalid.",
+    "numeric": "The :attribute must be a number.",
+    "present": "The :attribute field must be present.",
+    "regex": "The :attribute format is invalid.",
+    "required": "The :attribute field is required.",
+    "required_if": "The :attribute field is required when :other is :value.",
     "required_unless": "The :attribute field is required unless :other is in :values.",
+    "required_with": "The :attribute field is required when :values is present.",
+    "required_with_all": "The :attribute field is required when :values is present.",
+    "required_without": "The :attribute field is required when :values is not present.",
+    "required_without_all": "The :attribute field is required when none of :values are present.",
+    "same": "The :attribute and :other must match.",
+    "string": "The :attribute must be a string.",
+    "timezone": "The :attribute must be a valid zone.",
+    "unique": "The :attribute has already been taken.",
+    "url": "The :attribute format is invalid.",
 }
 
 _SIZED = {
@@ -257,6 +370,22 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
         if any(_is_empty(get_path(data, p)) for p in params):
             return not _is_empty(value)
         return True
+    if name == "required_if":
+        other = get_path(data, params[0])
+        other_text = ("1" if other else "0") if isinstance(other, bool) else str(other)
+        if other is not MISSING and other_text in params[1:]:
+            return not _is_empty(value)
+        return True
+    if name == "required_with_all":
+        if all(not _is_empty(get_path(data, p)) for p in params):
+            return not _is_empty(value)
+        return True
+    if name == "required_without_all":
+        if all(_is_empty(get_path(data, p)) for p in params):
+            return not _is_empty(value)
+        return True
+    if name == "accepted":
+        return value in (True, 1, "1", "yes", "on", "true")
     if name == "required_unless":
         other = get_path(data, params[0])
         other_text = ("1" if other else "0") if isinstance(other, bool) else str(other)
@@ -289,21 +418,104 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
         return float(params[0]) <= size <= float(params[1])
     if name == "email":
         return isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+", value) is not None
-    if name == "url":
+    if name in ("url", "active_url"):
         if not isinstance(value, str):
             return False
         parsed = urlparse(value)
         return parsed.scheme in ("http", "https", "ftp", "ftps") and bool(parsed.netloc)
-    if name == "regex":
-        return isinstance(value, str | int | float) and php_regex(params[0]).search(str(value)) is not None
-    if name == "alpha_dash":
-        return isinstance(value, str | int) and re.fullmatch(r"[\w-]+", str(value)) is not None
+    if name in ("regex", "not_regex"):
+        if not isinstance(value, str | int | float):
+            return False
+        found = php_regex(params[0]).search(str(value)) is not None
+        return found if name == "regex" else not found
+    if name in ("alpha", "alpha_num", "alpha_dash"):
+        return _alpha(name, value)
+    if name in ("digits", "digits_between"):
+        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not text or not text.isascii() or not text.isdigit():
+            return False
+        if name == "digits":
+            return len(text) == int(params[0])
+        return int(params[0]) <= len(text) <= int(params[1])
     if name == "ip":
-        return _ip_or_cidr(value) and "/" not in str(value)
+        return _ip(value, None)
+    if name in ("ipv4", "ipv6"):
+        return _ip(value, int(name[-1]))
+    if name == "json":
+        if not isinstance(value, str):
+            return False
+        try:
+            json.loads(value)
+        except ValueError:
+            return False
+        return True
+    if name == "not_in":
+        if isinstance(value, list | dict):
+            return False
+        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return text not in params
+    if name in ("same", "different"):
+        equal = get_path(data, params[0]) == value
+        return equal if name == "same" else not equal
+    if name == "uuid":
+        pattern = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        return isinstance(value, str) and re.fullmatch(pattern, value) is not None
+    if name == "starts_with":
+        return isinstance(value, str | int) and str(value).startswith(tuple(params))
+    if name == "ends_with":
+        return isinstance(value, str | int) and str(value).endswith(tuple(params))
+    if name == "lowercase":
+        return isinstance(value, str) and value == value.lower()
+    if name == "uppercase":
+        return isinstance(value, str) and value == value.upper()
+    if name == "timezone":
+        return isinstance(value, str) and value in _timezones()
+    if name == "date":
+        if not isinstance(value, str):
+            return False
+        try:
+            _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return False
+        return True
+    if name == "distinct":
+        parent = get_path(data, field.rsplit(".", 1)[0]) if "." in field else MISSING
+        siblings = list(parent.values()) if isinstance(parent, dict) else parent if isinstance(parent, list) else []
+        return siblings.count(value) <= 1
     if name == "confirmed":
         return bool(get_path(data, f"{field}_confirmation") == value)
-    # Unknown rules (e.g. "sometimes", "nullable", "bail") pass.
+    raise UnknownRuleError(f"FakePanel has no implementation of the validation rule {name!r}")
+
+
+def _alpha(name: str, value: Any) -> bool:
+    """Laravel's ``alpha`` (letters and marks), ``alpha_num`` (+ numbers), ``alpha_dash`` (+ ``-`` and ``_``)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return False
+    text = str(value)
+    if not text:
+        return False
+    allowed = {"L", "M"} | ({"N"} if name != "alpha" else set())
+    for char in text:
+        if name == "alpha_dash" and char in "-_":
+            continue
+        if unicodedata.category(char)[0] not in allowed:
+            return False
     return True
+
+
+def _ip(value: Any, version: int | None) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return version is None or address.version == version
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def _message(name: str, params: list[str], field: str, value: Any, numeric: bool) -> str:
@@ -314,10 +526,18 @@ def _message(name: str, params: list[str], field: str, value: Any, numeric: bool
         if name == "between":
             return text.replace(":min", params[0]).replace(":max", params[1])
         return text.replace(f":{name}", params[0])
-    template = _MESSAGES.get(name, "The :attribute is invalid.")
+    template = _MESSAGES.get(name, f"validation.{name}")
     text = template.replace(":attribute", attribute)
-    if name in ("required_with", "required_without"):
+    if name in ("required_with", "required_without", "required_with_all", "required_without_all"):
         text = text.replace(":values", " / ".join(display_name(p) for p in params))
+    if name in ("same", "different"):
+        text = text.replace(":other", display_name(params[0]))
+    if name == "required_if":
+        text = text.replace(":other", display_name(params[0])).replace(":value", ", ".join(params[1:]))
+    if name == "digits":
+        text = text.replace(":digits", params[0])
+    if name == "digits_between":
+        text = text.replace(":min", params[0]).replace(":max", params[1])
     if name == "required_unless":
         text = text.replace(":other", display_name(params[0])).replace(":values", ", ".join(params[1:]))
     return text
@@ -335,6 +555,7 @@ def validate(
     issues: list[ValidationIssue] = []
     for pattern, spec in rules:
         parsed: list[str | Check] = list(parse_rules(spec)) if isinstance(spec, str) else list(spec)
+        parsed = [_ALIASES.get(r, r) if isinstance(r, str) else r for r in parsed]
         names = {r.split(":", 1)[0] for r in parsed if isinstance(r, str)}
         numeric = bool(names & {"numeric", "integer"})
         nullable = "nullable" in names
@@ -354,8 +575,10 @@ def validate(
                         issues.append(ValidationIssue(field, rule.name, rule.message.replace(":attribute", shown)))
                     continue
                 name, _, raw = rule.partition(":")
-                if name in ("nullable", "sometimes", "bail"):
+                if name in MODIFIERS:
                     continue
+                if name in _DATABASE_RULES:
+                    raise UnknownRuleError(f"the {name!r} rule needs the database; pass a check() instead")
                 params = [raw] if name == "regex" else (raw.split(",") if raw else [])
                 implicit = name in IMPLICIT
                 if not implicit:

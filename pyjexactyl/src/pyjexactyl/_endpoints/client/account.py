@@ -224,7 +224,9 @@ class Account(Namespace):
 
         Returns:
             ``{'object': 'list', 'data': [{'object': 'ssh_key', 'attributes': {'name': ...,
-            'fingerprint': 'SHA256:...', 'public_key': ..., 'created_at': ...}}]}``
+            'fingerprint': 'T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M', 'public_key': '-----BEGIN PUBLIC KEY-----...',
+            'created_at': ...}}]}``. The fingerprint is the key's base64 SHA-256 without padding and without a
+            ``SHA256:`` prefix (unlike ``ssh-keygen -l``); the key comes back as PKCS#8 PEM.
 
         Example:
             >>> api.client.account.list_ssh_keys()['data']  # doctest: +SKIP
@@ -237,7 +239,8 @@ class Account(Namespace):
 
         Args:
             name(str): A label for the key.
-            public_key(str): The public key, e.g. the contents of ``~/.ssh/id_ed25519.pub``.
+            public_key(str): The public key: an OpenSSH line (the contents of ``~/.ssh/id_ed25519.pub``) or
+                a PKCS#8 ``-----BEGIN PUBLIC KEY-----`` PEM block.
 
         Returns:
             The ``ssh_key`` object, with its ``fingerprint``.
@@ -256,9 +259,10 @@ class Account(Namespace):
         """Removes an SSH key from the account. The panel answers 204 even when no key matched.
 
         Args:
-            fingerprint(str): The key's SHA256 fingerprint as listed (``SHA256:...``).
+            fingerprint(str): The key's fingerprint exactly as :meth:`list_ssh_keys` lists it (bare base64
+                SHA-256, no ``SHA256:`` prefix).
 
         Example:
-            >>> api.client.account.delete_ssh_key('SHA256:AbC...')  # doctest: +SKIP
+            >>> api.client.account.delete_ssh_key('T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M')  # doctest: +SKIP
         """
         await self._post(_ACCOUNT + "/ssh-keys/remove", {"fingerprint": _text("fingerprint", fingerprint)})

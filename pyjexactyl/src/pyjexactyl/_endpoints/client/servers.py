@@ -140,15 +140,20 @@ class ClientServers(Namespace):
 
         Args:
             server_id(str): Server identifier (abbreviated UUID).
-            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``.
+            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``. Surrounding spaces are dropped,
+                as the panel itself trims them; the signal is case-sensitive.
+
+        Raises:
+            InvalidArgumentError: the signal is none of the four (nothing is sent).
 
         Example:
             >>> api.client.servers.send_power_action('1a2b3c4d', 'start')  # doctest: +SKIP
         """
-        if signal not in POWER_SIGNALS:
+        wanted = signal.strip() if isinstance(signal, str) else signal
+        if wanted not in POWER_SIGNALS:
             raise InvalidArgumentError(f"signal must be one of {', '.join(POWER_SIGNALS)}; got {signal!r}")
         path = build_path("/api/client/servers/{server}/power", server=server_id)
-        await self._post(path, {"signal": signal})
+        await self._post(path, {"signal": wanted})
 
     async def list_activity(
         self, server_id: str, includes: Includes = None, params: Params = None
