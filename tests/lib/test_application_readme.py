@@ -32,8 +32,10 @@ def test_layout(api: Jexactyl) -> None:
         "create_user",
         "delete_user",
         "edit_user",
+        "get_resources",
         "get_user_info",
         "list_users",
+        "update_resources",
     ]
     assert "rebuild_server" not in dir(api.servers)
     doc = api.servers.create_server.__doc__

@@ -17,6 +17,7 @@ import logging as _logging
 
 from ._client import AsyncJexactyl
 from ._config import ClientConfig, __version__
+from ._dialect import PanelInfo
 from ._sync import Jexactyl
 from .exceptions import (
     BadRequestError,
@@ -33,6 +34,7 @@ from .exceptions import (
     ServerError,
     ServerOfflineError,
     UnauthorizedError,
+    UnsupportedByPanelError,
     ValidationError,
 )
 from .responses import AsyncPaginatedResponse, PaginatedResponse
@@ -53,12 +55,14 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "PaginatedResponse",
+    "PanelInfo",
     "PanelTimeoutError",
     "PanelUnreachableError",
     "RateLimitedError",
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
+    "UnsupportedByPanelError",
     "ValidationError",
     "__version__",
 ]

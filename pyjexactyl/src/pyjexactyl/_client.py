@@ -14,7 +14,8 @@ import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
-from ._endpoints.application import Locations, Nests, Nodes, Servers, Users
+from ._dialect import Dialect, PanelInfo
+from ._endpoints.application import Approvals, Locations, Nests, Nodes, Servers, Users
 from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
@@ -24,6 +25,11 @@ from .exceptions import MalformedResponseError, error_from_response
 from .responses import AsyncPaginatedResponse
 
 __all__ = ["AsyncJexactyl"]
+
+PELICAN_RATE_LIMIT = 256
+"""Pelican's default limit per user per minute, on the client and the application API alike."""
+_APPLICATION_KEY_PREFIXES = ("ptla_", "papp_")
+_PELICAN_KEY_PREFIXES = ("pacc_", "papp_")
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -133,6 +139,15 @@ class AsyncJexactyl:
             "application": WindowLimiter(config.application_rate_limit, config.rate_period),
         }
         self._concurrency = asyncio.Semaphore(config.max_concurrency)
+        self._dialect = Dialect(
+            self._probe,
+            application_key=config.api_key.startswith(_APPLICATION_KEY_PREFIXES),
+            on_change=self._dialect_changed,
+        )
+        if config.api_key.startswith(_PELICAN_KEY_PREFIXES):
+            # Only a hint for the throttle (Pelican's default is 256 per minute); the dialect itself is learnt
+            # from the panel's answers.
+            self._dialect_changed(frozenset({"pelican"}))
         self.client = ClientAPI(self)
         """The client (account) API: ``api.client.account``, ``api.client.servers`` and below."""
         self.locations = Locations(self)
@@ -141,6 +156,8 @@ class AsyncJexactyl:
         self.servers = Servers(self)
         self.user = Users(self)
         self.users = self.user
+        self.approvals = Approvals(self)
+        """Jexactyl v3's account approvals (``/api/application/approvals``)."""
 
     @property
     def url(self) -> str:
@@ -151,6 +168,46 @@ class AsyncJexactyl:
     def config(self) -> ClientConfig:
         """The client's frozen configuration."""
         return self._config
+
+    @property
+    def dialect(self) -> Dialect:
+        """What the client has learnt of the panel's kind (see :meth:`panel_info`)."""
+        return self._dialect
+
+    async def panel_info(self) -> PanelInfo:
+        """Which panel this is: Pterodactyl 1.11, Jexactyl v3, Jexactyl v4 or Pelican, and what the client
+        could tell of its version.
+
+        The answer comes from what the panel has answered so far; when that does not decide it, the client
+        asks the panel once (one ``GET``; never again for the client's lifetime). A client key cannot tell
+        Pterodactyl from Jexactyl v4 until the client has read an account or server object
+        (:attr:`PanelInfo.possible` lists both until then).
+
+        Returns:
+            A :class:`~pyjexactyl.PanelInfo`, e.g. ``PanelInfo(flavor='jexactyl', version='3.x',
+            possible=('jexactyl',), evidence="GET /api/client/permissions: ...")``.
+
+        Example:
+            >>> info = await api.panel_info()  # doctest: +SKIP
+            >>> info.flavor, info.name  # doctest: +SKIP
+            ('pelican', 'Pelican')
+        """
+        await self._dialect.detect()
+        return self._dialect.info()
+
+    async def _probe(self, path: str, params: Mapping[str, Any]) -> Any:
+        return await self.request("GET", path, params=params)
+
+    def _dialect_changed(self, candidates: frozenset[str]) -> None:
+        """Default rate limits follow the panel: Pelican allows 256 requests per minute on both APIs."""
+        pelican = candidates == frozenset({"pelican"})
+        for api, default in (("client", CLIENT_RATE_LIMIT), ("application", APPLICATION_RATE_LIMIT)):
+            configured = self._config.client_rate_limit if api == "client" else self._config.application_rate_limit
+            limiter = self._limiters[api]
+            if configured != default or limiter.limit is None:
+                continue  # the caller chose a limit; keep it
+            if pelican:
+                limiter.limit = min(limiter.limit, PELICAN_RATE_LIMIT)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r})"

@@ -15,11 +15,14 @@ from typing import Any, Protocol
 from ._endpoints.base import Includes, Params
 from ._endpoints.client.files import FileModes
 from ._endpoints.client.schedules import CronPart, TaskAction
+from ._endpoints.client.server_extras import EditableResource
 from ._endpoints.client.servers import PowerSignal
+from ._endpoints.client.store import StoreResource
 from .responses import PaginatedResponse
 
 __all__ = [
     "SyncAccount",
+    "SyncApprovals",
     "SyncBackups",
     "SyncClientAPI",
     "SyncClientServers",
@@ -29,29 +32,159 @@ __all__ = [
     "SyncNests",
     "SyncNetwork",
     "SyncNodes",
+    "SyncReferrals",
     "SyncRoot",
     "SyncSchedules",
     "SyncServers",
     "SyncSettings",
     "SyncStartup",
+    "SyncStore",
     "SyncSubusers",
+    "SyncTickets",
     "SyncUsers",
 ]
 
 
 class SyncClientAPI(Protocol):
-    """The client API, usable by any user with a client (account) key: ``account`` and ``servers``."""
+    """The client API, usable by any user with a client (account) key: ``account``, ``servers`` and (Jexactyl
+    v3) ``store``."""
 
     # pyjexactyl._endpoints.client.ClientAPI
 
     account: SyncAccount
     servers: SyncClientServers
+    store: SyncStore
 
 
 class SyncAccount(Protocol):
-    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity."""
+    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity;
+    on Jexactyl v3 also ``referrals``, ``tickets``, coupons, username and e-mail verification."""
 
     # pyjexactyl._endpoints.client.account.Account
+
+    referrals: SyncReferrals
+    tickets: SyncTickets
+
+    def use_coupon(self, code: str) -> None:
+        """Redeems a store coupon: its credits are added to the account's balance.
+
+        Args:
+            code(str): The coupon code.
+
+        Raises:
+            BadRequestError: ``Invalid coupon code specified.``, ``This coupon has expired.`` or ``This coupon
+                has no uses left.``
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.use_coupon('WELCOME')  # doctest: +SKIP
+        """
+
+    def update_username(self, username: str, password: str) -> None:
+        """Changes the account's username (the panel checks the current password first).
+
+        Args:
+            username(str): The new username (the panel's username rules; must not be taken).
+            password(str): The account's current password.
+
+        Raises:
+            BadRequestError: the password is wrong (``InvalidPasswordProvidedException``).
+            ValidationError: the username is invalid or taken.
+            UnsupportedByPanelError: the panel has no username route (Pterodactyl, Jexactyl v4).
+
+        Example:
+            >>> api.client.account.update_username('steve2', 'hunter22')  # doctest: +SKIP
+        """
+
+    def verify_email(self) -> dict[str, Any]:
+        """Asks the panel to send the account an e-mail verification link (a verified address is needed to
+        deploy servers from the store).
+
+        Returns:
+            ``{'success': True, 'data': []}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.verify_email()  # doctest: +SKIP
+        """
+
+    def get_latest_activity(self) -> dict[str, Any]:
+        """Gets the account's newest activity-log entry.
+
+        Returns:
+            ``{'object': 'activity_log', 'attributes': {'id': ..., 'event': 'auth:success', ...}}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3 (use ``list_activity(params={'per_page': 1})``).
+
+        Example:
+            >>> api.client.account.get_latest_activity()['attributes']['event']  # doctest: +SKIP
+        """
+
+    def get_logs(self) -> dict[str, Any]:
+        """The account log of early Jexactyl v3 releases. Jexactyl still routes ``GET /account/logs`` but its
+        controller was removed after v3.0.0, so the panel answers 500 to every call; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError` pointing at :meth:`list_activity`.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.client.account.get_logs()  # doctest: +SKIP
+        """
+
+    def clear_logs(self) -> None:
+        """Clears the account log of early Jexactyl v3 releases (``DELETE /account/logs``); like
+        :meth:`get_logs`, the panel answers 500 to every call, reported as
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError`.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels.
+
+        Example:
+            >>> api.client.account.clear_logs()  # doctest: +SKIP
+        """
+
+    def get_discord_link(self) -> str:
+        """Gets the Discord OAuth URL that links a Discord account to this panel account.
+
+        Returns:
+            The URL (``https://discord.com/api/oauth2/authorize?...``); the panel sends it as a one-element
+            JSON array.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.get_discord_link()  # doctest: +SKIP
+            'https://discord.com/api/oauth2/authorize?client_id=...'
+        """
+
+    def discord_callback(self, code: str) -> None:
+        """Completes the Discord link (what Discord's OAuth redirect calls). The panel stores the Discord id
+        and redirects the browser to ``/account``; this returns ``None`` without following the redirect.
+
+        Args:
+            code(str): The ``code`` query parameter Discord sent back.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.discord_callback('NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee')  # doctest: +SKIP
+        """
+
+    def unlink_discord(self) -> None:
+        """Removes the Discord account linked to this panel account.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.unlink_discord()  # doctest: +SKIP
+        """
 
     def get_account(self) -> dict[str, Any]:
         """Gets the account's details.
@@ -246,8 +379,187 @@ class SyncAccount(Protocol):
         """
 
 
+class SyncReferrals(Protocol):
+    """Referral codes: up to five per account; using someone's code credits both accounts."""
+
+    # pyjexactyl._endpoints.client.referrals.Referrals
+
+    def list_codes(self) -> dict[str, Any]:
+        """Lists the account's referral codes.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'referral_code', 'attributes': {'code': 'AB12CD34EF56GH78',
+            'created_at': ...}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> [c['attributes']['code'] for c in api.client.account.referrals.list_codes()['data']]  # doctest: +SKIP
+        """
+
+    def list_activity(self) -> dict[str, Any]:
+        """Lists who used the account's referral codes.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'referral_uses', 'attributes': {'code': ..., 'user_id': 7,
+            'created_at': ..., 'user_email': 'bob@example.com'}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.list_activity()['data']  # doctest: +SKIP
+        """
+
+    def create_code(self) -> dict[str, Any]:
+        """Creates a new 16-character referral code (at most five per account).
+
+        Returns:
+            ``{'object': 'referral_code', 'attributes': {'code': 'AB12CD34EF56GH78', 'created_at': ...}}``
+
+        Raises:
+            BadRequestError: the account already has five codes.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.create_code()['attributes']['code']  # doctest: +SKIP
+        """
+
+    def use_code(self, code: str) -> None:
+        """Uses another account's referral code: both accounts get the panel's referral reward in credits.
+        An account can use one code, once.
+
+        Args:
+            code(str): The referral code.
+
+        Raises:
+            BadRequestError: the account already used a code, or the code is its own.
+            ServerError: the code does not exist (Jexactyl answers 500 for an unknown code).
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.use_code('AB12CD34EF56GH78')  # doctest: +SKIP
+        """
+
+    def delete_code(self, code: str) -> None:
+        """Deletes one of the account's referral codes.
+
+        Args:
+            code(str): The referral code.
+
+        Raises:
+            NotFoundError: the account has no such code.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.delete_code('AB12CD34EF56GH78')  # doctest: +SKIP
+        """
+
+
+class SyncTickets(Protocol):
+    """Support tickets the account opened, and their messages."""
+
+    # pyjexactyl._endpoints.client.tickets.Tickets
+
+    def list_tickets(self) -> dict[str, Any]:
+        """Lists the account's tickets.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'ticket', 'attributes': {'id': 1, 'staff_email': 'system',
+            'title': ..., 'status': 'pending', 'content': ..., 'created_at': ..., 'updated_at': ...}}]}``
+            (status ``pending``, ``in-progress``, ``resolved`` or ``unresolved``).
+
+        Raises:
+            UnsupportedByPanelError: the panel has no tickets (Pterodactyl, Pelican).
+
+        Example:
+            >>> api.client.account.tickets.list_tickets()['data']  # doctest: +SKIP
+        """
+
+    def get_ticket(self, ticket_id: int) -> dict[str, Any]:
+        """Gets one ticket. Jexactyl v3 does not check that the ticket is the account's own.
+
+        Args:
+            ticket_id(int): The ticket's id.
+
+        Raises:
+            NotFoundError: no such ticket.
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.get_ticket(1)['attributes']['status']  # doctest: +SKIP
+        """
+
+    def list_messages(self, ticket_id: int) -> dict[str, Any]:
+        """Lists a ticket's messages (Jexactyl v3; like :meth:`get_ticket`, no ownership check).
+
+        Args:
+            ticket_id(int): The ticket's id.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'ticket_messages', 'attributes': {'id': 1, 'user_email': ...,
+            'content': ..., 'created_at': ..., 'updated_at': ...}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3 (v4 has no message list route).
+
+        Example:
+            >>> api.client.account.tickets.list_messages(1)['data']  # doctest: +SKIP
+        """
+
+    def create_ticket(self, title: str, description: str) -> dict[str, Any]:
+        """Opens a ticket (at most the panel's configured number of open tickets per account).
+
+        Args:
+            title(str): The ticket's title.
+            description(str): The first message.
+
+        Returns:
+            ``{'id': 4}`` on Jexactyl v3 (the new ticket's id); the ``ticket`` object on v4.
+
+        Raises:
+            BadRequestError: too many open tickets (``You already have 3 tickets open.``).
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.create_ticket('Down', 'It crashes at boot.')  # doctest: +SKIP
+            {'id': 4}
+        """
+
+    def send_message(self, ticket_id: int, description: str) -> None:
+        """Adds a message to a ticket.
+
+        Args:
+            ticket_id(int): The ticket's id.
+            description(str): The message.
+
+        Raises:
+            NotFoundError: no such ticket.
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.send_message(4, 'Here are the logs: ...')  # doctest: +SKIP
+        """
+
+    def delete_ticket(self, ticket_id: int) -> None:
+        """Closes and deletes a ticket with its messages.
+
+        Args:
+            ticket_id(int): The ticket's id.
+
+        Raises:
+            NotFoundError: no such ticket.
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.delete_ticket(4)  # doctest: +SKIP
+        """
+
+
 class SyncClientServers(Protocol):
-    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``)."""
+    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``), plus
+    Jexactyl v3's renewal, resource editing, deletion and plugin calls."""
 
     # pyjexactyl._endpoints.client.servers.ClientServers
 
@@ -259,6 +571,142 @@ class SyncClientServers(Protocol):
     settings: SyncSettings
     startup: SyncStartup
     users: SyncSubusers
+
+    def renew_server(self, server_id: str) -> None:
+        """Renews a server: the panel takes the renewal cost (200 credits by default) from the balance, adds the
+        renewal period (7 days by default) to the server's ``renewal`` and lifts a suspension the lapse caused.
+        Works on a suspended server. Throttled with the store (``storefront``: once per minute per user).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Raises:
+            BadRequestError: not enough credits (``You do not have enough credits to renew your server.``).
+            RateLimitedError: another store action happened within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.renew_server('1a2b3c4d')  # doctest: +SKIP
+        """
+
+    def edit_resources(self, server_id: str, resource: EditableResource, amount: int) -> None:
+        """Moves resources between the account's store balance and a server it owns: a positive ``amount``
+        takes it from the balance and adds it to the server, a negative one gives it back. Throttled
+        (``server-edit``: five per minute per user).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            resource(str): ``cpu`` (percent), ``memory`` or ``disk`` (MiB), ``allocation_limit``,
+                ``backup_limit`` or ``database_limit``.
+            amount(int): How much to add (negative: remove).
+
+        Raises:
+            BadRequestError: editing is disabled, the account does not own the server, the change passes an
+                administrator's limit or goes below the minimum, or the balance is short.
+            RateLimitedError: more than five edits within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.edit_resources('1a2b3c4d', 'memory', 1024)  # doctest: +SKIP
+        """
+
+    def delete_server(self, server_id: str, name: str | None = None) -> None:
+        """Deletes a server the account owns and refunds its resources to the store balance (when an
+        administrator allows it). Works on a suspended server. Throttled with the store (``storefront``).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            name(str): The server's name as a confirmation; the panel requires it but does not compare it.
+                ``None`` reads the name from the panel first.
+
+        Raises:
+            BadRequestError: the account does not own the server, or deletion is locked by administrators.
+            RateLimitedError: another store action happened within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.delete_server('1a2b3c4d')  # doctest: +SKIP
+        """
+
+    def search_plugins(self, server_id: str, query: str) -> dict[str, Any]:
+        """Searches Spigot resources (through spiget.org, first 18 results) for plugins to install.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            query(str): Search words.
+
+        Returns:
+            ``{'success': True, 'data': {'plugins': [{'id': 28140, 'name': 'LuckPerms', ...}, ...]}}`` (spiget's
+            resource objects).
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.search_plugins('1a2b3c4d', 'luckperms')['data']['plugins']  # doctest: +SKIP
+        """
+
+    def install_plugin(self, server_id: str, spiget_id: int) -> None:
+        """Installs a Spigot plugin: the node downloads ``<spiget_id>.jar`` into ``/plugins`` (needs the
+        ``file.create`` permission).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            spiget_id(int): The plugin's spiget resource id (``id`` in :meth:`search_plugins`).
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.install_plugin('1a2b3c4d', 28140)  # doctest: +SKIP
+        """
+
+    def set_background(self, server_id: str, url: str | None) -> None:
+        """Sets the background image the panel shows for a server (no permission check on the panel).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            url(str): An image URL; ``None`` removes the background.
+
+        Raises:
+            ValidationError: the value is not a URL.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.set_background('1a2b3c4d', 'https://example.com/bg.png')  # doctest: +SKIP
+        """
+
+    def get_analytics(self, server_id: str) -> dict[str, Any]:
+        """A server's resource analytics. Jexactyl routes ``GET /servers/{server}/analytics`` to a controller
+        that imports a transformer class that does not exist, so the panel answers 500 to every call; this
+        raises :class:`~pyjexactyl.exceptions.UnsupportedByPanelError` pointing at the working calls.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.client.servers.get_analytics('1a2b3c4d')  # doctest: +SKIP
+        """
+
+    def list_analytics_messages(self, server_id: str) -> dict[str, Any]:
+        """Lists the analytics notes the panel wrote about a server (e.g. high memory use), newest first.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'analytics_message', 'attributes': {'id': 1, 'title': ...,
+            'content': ..., 'type': 'warning', 'created_at': '3 days ago'}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.list_analytics_messages('1a2b3c4d')['data']  # doctest: +SKIP
+        """
 
     def list_servers(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
         """Lists the servers this key can access (paginated, 50 per page by default, 100 at most).
@@ -1190,6 +1638,218 @@ class SyncSubusers(Protocol):
         """
 
 
+class SyncStore(Protocol):
+    """Jexactyl v3's store: the account's credits and unspent resources, prices, buying resources, earning
+    credits, and deploying a server from the resources the account holds."""
+
+    # pyjexactyl._endpoints.client.store.Store
+
+    def get_balance(self) -> dict[str, Any]:
+        """Gets the account's credit balance and the resources it holds but has not put into a server.
+
+        Returns:
+            ``{'object': 'user', 'attributes': {'balance': 500, 'cpu': 100, 'memory': 2048, 'disk': 4096,
+            'slots': 1, 'ports': 1, 'backups': 1, 'databases': 1}}`` (memory and disk in MiB, cpu in percent).
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.get_balance()['attributes']['balance']  # doctest: +SKIP
+            500
+        """
+
+    def get_costs(self) -> dict[str, Any]:
+        """Gets the store's prices in credits: one unit of each resource as :meth:`buy_resource` sells it.
+
+        Returns:
+            ``{'object': 'cost', 'attributes': {'cpu': 100, 'memory': 50, 'disk': 25, 'slots': 250, 'ports': 20,
+            'backups': 20, 'databases': 20}}``. The values come from the panel's settings table and may be
+            strings.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.get_costs()['attributes']['memory']  # doctest: +SKIP
+        """
+
+    def list_nodes(self) -> dict[str, Any]:
+        """Lists the nodes the store may deploy to, with their deployment fee and allocation use.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'node', 'attributes': {'id': 1, 'name': 'Node 01',
+            'deploy_fee': 0, 'location': 'eu1', 'total': 151, 'used': 6}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> [n['attributes']['name'] for n in api.client.store.list_nodes()['data']]  # doctest: +SKIP
+        """
+
+    def list_nests(self) -> dict[str, Any]:
+        """Lists the nests (server families) the store offers (the public ones).
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'nest', 'attributes': {'id': 1, 'name': 'Minecraft'}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.list_nests()['data'][0]['attributes']['name']  # doctest: +SKIP
+        """
+
+    def list_eggs(self, nest_id: int | None = None) -> dict[str, Any]:
+        """Lists the eggs (server types) of a public nest.
+
+        Args:
+            nest_id(int): The nest; ``None`` lets the panel pick its first public nest.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'egg', 'attributes': {'id': 1, 'name': 'Paper',
+            'docker_images': {'Java 17': 'ghcr.io/...'}}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.list_eggs(1)['data']  # doctest: +SKIP
+        """
+
+    def create_server(
+        self,
+        name: str,
+        egg_id: int,
+        nest_id: int,
+        node_id: int,
+        cpu: int,
+        memory: int,
+        disk: int,
+        ports: int = 1,
+        backups: int | None = None,
+        databases: int | None = None,
+        description: str | None = None,
+        variables: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Deploys a server paid with the account's store resources (one slot, the given cpu, memory, disk,
+        ports, backups and databases) plus the node's deployment fee in credits.
+
+        The panel requires a verified e-mail address, a public nest and enough of every resource, and keeps
+        to the limits an administrator set. The route is throttled (``storefront``: one call per minute per
+        user, shared with renewing and deleting a server).
+
+        Args:
+            name(str): Server name, 3-191 characters.
+            egg_id(int): The egg (see :meth:`list_eggs`).
+            nest_id(int): The egg's nest (see :meth:`list_nests`).
+            node_id(int): The node (see :meth:`list_nodes`).
+            cpu(int): CPU in percent of one core, at least 50.
+            memory(int): Memory in MiB, at least 1.
+            disk(int): Disk in MiB, at least 1.
+            ports(int): Allocations (ports), at least 1.
+            backups(int): Backup slots (``None``: none).
+            databases(int): Databases (``None``: none).
+            description(str): Description, 3-191 characters.
+            variables(dict): Egg variable values by name, e.g. ``{'SERVER_JARFILE': 'paper.jar'}``; the others
+                get their defaults.
+
+        Returns:
+            ``{'id': '1a2b3c4d'}``: the new server's identifier.
+
+        Raises:
+            BadRequestError: a store rule refused it, e.g. ``You do not have enough server slots in order to
+                deploy a server.``
+            RateLimitedError: another store action happened within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.create_server('Survival', egg_id=1, nest_id=1, node_id=1,  # doctest: +SKIP
+            ...                                cpu=100, memory=2048, disk=4096)
+            {'id': '1a2b3c4d'}
+        """
+
+    def buy_resource(self, resource: StoreResource) -> None:
+        """Buys one unit of a resource with credits: cpu +50 %, memory or disk +1024 MiB, otherwise +1.
+
+        Args:
+            resource(str): One of ``cpu``, ``memory``, ``disk``, ``slots``, ``ports``, ``backups``,
+                ``databases``.
+
+        Raises:
+            BadRequestError: not enough credits (``You do not have enough credits.``).
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.buy_resource('memory')  # doctest: +SKIP
+        """
+
+    def earn(self) -> None:
+        """Earns the panel's passive-earning amount of credits (``earn`` throttle: once per minute).
+
+        Raises:
+            BadRequestError: earning is disabled (``Credit earning is currently disabled.``).
+            RateLimitedError: called again within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.earn()  # doctest: +SKIP
+        """
+
+    def stripe_checkout(self, amount: int) -> str:
+        """Starts buying credits through Stripe and returns the checkout page's URL to send the buyer to.
+
+        The panel answers with the bare URL (not JSON); this returns it as a string.
+
+        Args:
+            amount(int): Credits to buy.
+
+        Returns:
+            The Stripe checkout URL, e.g. ``'https://checkout.stripe.com/c/pay/cs_...'``.
+
+        Raises:
+            BadRequestError: Stripe is not enabled on the panel.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> url = api.client.store.stripe_checkout(500)  # doctest: +SKIP
+        """
+
+    def paypal_checkout(self, amount: int) -> str:
+        """Starts buying credits through PayPal and returns the approval page's URL to send the buyer to.
+
+        The panel answers with the bare URL (not JSON); this returns it as a string.
+
+        Args:
+            amount(int): Credits to buy.
+
+        Returns:
+            The PayPal approval URL.
+
+        Raises:
+            BadRequestError: PayPal is not enabled on the panel, or PayPal refused the order.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> url = api.client.store.paypal_checkout(500)  # doctest: +SKIP
+        """
+
+    def paypal_callback(self, token: str) -> None:
+        """Completes a PayPal purchase (what PayPal's redirect calls): the credits are added and the panel
+        redirects the browser to ``/store``; this returns ``None`` without following the redirect.
+
+        Args:
+            token(str): The ``token`` query parameter PayPal sent back.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.paypal_callback('5O190127TN364715T')  # doctest: +SKIP
+        """
+
+
 class SyncLocations(Protocol):
     """List, create, edit and delete the locations nodes are grouped into (``short`` code, ``long`` text)."""
 
@@ -1890,9 +2550,69 @@ class SyncServers(Protocol):
 
 
 class SyncUsers(Protocol):
-    """Panel accounts: list, look up, create, edit and delete users."""
+    """Panel accounts: list, look up, create, edit and delete users (and, on Jexactyl v3, their store
+    resources)."""
 
     # pyjexactyl._endpoints.application.users.Users
+
+    def get_resources(self, user_id: int | str) -> dict[str, Any]:
+        """A user's store balance and resources. Jexactyl v3 routes ``GET /users/{id}/resources`` but its
+        controller calls a method on an array, so the panel answers 500 to every call; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError`. The user's own client key can read them
+        with ``api.client.store.get_balance()``.
+
+        Args:
+            user_id(int): Panel user ID.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.users.get_resources(14)  # doctest: +SKIP
+        """
+
+    def update_resources(
+        self,
+        user_id: int | str,
+        *,
+        balance: int,
+        cpu: int,
+        memory: int,
+        disk: int,
+        slots: int,
+        ports: int,
+        backups: int,
+        databases: int,
+    ) -> dict[str, int]:
+        """Sets a user's store balance and resources. The panel writes all eight at once (one left out would
+        become empty), so all are required.
+
+        The panel validates the request with its full user-update rules, so the user's current details are
+        read first and sent along. It then writes the values and fails with a 500 while building its answer
+        (a bug in Jexactyl v3); that 500 is taken as success and the written values are returned.
+
+        Args:
+            user_id(int): Panel user ID.
+            balance(int): Credits.
+            cpu(int): CPU in percent.
+            memory(int): Memory in MiB.
+            disk(int): Disk in MiB.
+            slots(int): Server slots.
+            ports(int): Allocations.
+            backups(int): Backup slots.
+            databases(int): Databases.
+
+        Returns:
+            The values written: ``{'balance': 500, 'cpu': 100, ...}``.
+
+        Raises:
+            ValidationError: the user's details fail the panel's user rules.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.users.update_resources(14, balance=500, cpu=100, memory=2048, disk=4096,  # doctest: +SKIP
+            ...                            slots=1, ports=1, backups=1, databases=1)
+        """
 
     def list_users(
         self,
@@ -2019,6 +2739,54 @@ class SyncUsers(Protocol):
         """
 
 
+class SyncApprovals(Protocol):
+    """New accounts waiting for an administrator's approval (when a Jexactyl v3 panel requires it)."""
+
+    # pyjexactyl._endpoints.application.approvals.Approvals
+
+    def list_approvals(self) -> dict[str, Any]:
+        """Accounts awaiting approval. Jexactyl v3 routes ``GET /approvals`` to a method its controller does
+        not have, so the panel answers 500 to every call; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError`.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.approvals.list_approvals()  # doctest: +SKIP
+        """
+
+    def approve(self, user_id: int) -> None:
+        """Approves an account: the user gets access to the panel. The panel does not check the key's
+        resource permissions here.
+
+        Args:
+            user_id(int): Panel user ID.
+
+        Raises:
+            ServerError: no such user (Jexactyl answers 500 for an unknown id).
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.approvals.approve(14)  # doctest: +SKIP
+        """
+
+    def deny(self, user_id: int) -> None:
+        """Denies (deletes) an account awaiting approval. Jexactyl v3's route names a misspelt controller
+        namespace, so the panel answers 500 and nothing is deleted; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError` pointing at ``api.users.delete_user()``.
+
+        Args:
+            user_id(int): Panel user ID.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels.
+
+        Example:
+            >>> api.approvals.deny(14)  # doctest: +SKIP
+        """
+
+
 class SyncRoot(Protocol):
     """The namespaces of the sync client :class:`~pyjexactyl.Jexactyl` (``api.client`` ...)."""
 
@@ -2029,3 +2797,4 @@ class SyncRoot(Protocol):
     servers: SyncServers
     user: SyncUsers
     users: SyncUsers
+    approvals: SyncApprovals

@@ -6,7 +6,8 @@ from typing import Any
 
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
+from .user_resources import UserResources
 
 _USERS = "/api/application/users"
 _USER = "/api/application/users/{user}"
@@ -25,8 +26,9 @@ def _one_of(user_id: int | str | None, external_id: str | None) -> None:
         raise InvalidArgumentError("give either user_id or external_id, not both")
 
 
-class Users(Namespace):
-    """Panel accounts: list, look up, create, edit and delete users."""
+class Users(UserResources):
+    """Panel accounts: list, look up, create, edit and delete users (and, on Jexactyl v3, their store
+    resources)."""
 
     async def list_users(
         self,

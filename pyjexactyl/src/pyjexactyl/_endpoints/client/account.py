@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...exceptions import InvalidArgumentError, JexactylApiError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
+from .account_extras import AccountExtras
+from .referrals import Referrals
+from .tickets import Tickets
+
+if TYPE_CHECKING:
+    from ..._client import AsyncJexactyl
 
 _ACCOUNT = "/api/client/account"
 
@@ -19,8 +25,14 @@ def _text(name: str, value: object) -> str:
     return value
 
 
-class Account(Namespace):
-    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity."""
+class Account(AccountExtras):
+    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity;
+    on Jexactyl v3 also ``referrals``, ``tickets``, coupons, username and e-mail verification."""
+
+    def __init__(self, client: AsyncJexactyl) -> None:
+        super().__init__(client)
+        self.referrals = Referrals(client)
+        self.tickets = Tickets(client)
 
     async def get_account(self) -> dict[str, Any]:
         """Gets the account's details.

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
 from .backups import Backups
 from .databases import Databases
 from .files import Files
 from .network import Network
 from .schedules import Schedules
+from .server_extras import ServerExtras
 from .settings import Settings
 from .startup import Startup
 from .subusers import Subusers
@@ -23,8 +24,9 @@ POWER_SIGNALS = ("start", "stop", "restart", "kill")
 PowerSignal = Literal["start", "stop", "restart", "kill"]
 
 
-class ClientServers(Namespace):
-    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``)."""
+class ClientServers(ServerExtras):
+    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``), plus
+    Jexactyl v3's renewal, resource editing, deletion and plugin calls."""
 
     def __init__(self, client: AsyncJexactyl) -> None:
         super().__init__(client)
