@@ -27,7 +27,8 @@ async def call(
 ) -> tuple[int, Any, Any]:
     """One raw HTTP request to ``panel`` (``key``: a user or bearer token, the seeded user by default).
 
-    Returns ``(status, body, headers)`` with a JSON body decoded and any other body as text.
+    Returns ``(status, body, headers)`` with a JSON body decoded and any other body (or a JSON-typed body
+    that is not JSON) as text.
     """
     headers = {**panel.auth_headers(key), **kwargs.pop("headers", {})}
     async with aiohttp.ClientSession() as http:
@@ -35,5 +36,8 @@ async def call(
             raw = await resp.read()
             body: Any = None
             if raw:
-                body = json.loads(raw) if resp.content_type == "application/json" else raw.decode()
+                try:
+                    body = json.loads(raw) if resp.content_type == "application/json" else raw.decode()
+                except ValueError:  # e.g. Jexactyl's checkout URL: sent as application/json, not JSON
+                    body = raw.decode()
             return resp.status, body, resp.headers

@@ -26,6 +26,9 @@ from .responses import AsyncPaginatedResponse
 
 __all__ = ["AsyncJexactyl"]
 
+ROUTE_THROTTLE_CEILING = 60
+"""Rate-limit headers with a smaller limit come from a route's own throttle, not the API-wide one (every panel's
+API-wide default is 240 per minute or more; route throttles are 1-10)."""
 PELICAN_RATE_LIMIT = 256
 """Pelican's default limit per user per minute, on the client and the application API alike."""
 _APPLICATION_KEY_PREFIXES = ("ptla_", "papp_")
@@ -328,13 +331,15 @@ class AsyncJexactyl:
             self._log.debug("%s %s %d %.1fms", method, describe_path(path, query), raw.status, elapsed)
         retry_after = parse_retry_after(raw.headers) if raw.status == 429 else None
         remaining = _int_header(raw.headers, "X-RateLimit-Remaining")
+        header_limit = _int_header(raw.headers, "X-RateLimit-Limit")
+        if header_limit is not None and header_limit < ROUTE_THROTTLE_CEILING:
+            # The headers describe a route's own throttle (Laravel reports the throttle with the least left):
+            # Jexactyl's storefront (1/min), server-edit (5/min), file pulls (10 per 5 min), Pelican's
+            # per-server limits. They say nothing about the API-wide bucket.
+            header_limit = remaining = None
         # Only the API-wide limiter's 429 (remaining 0) closes the bucket; a route's own throttle (backup
         # creation: 2 per 10 minutes per server) must not hold back every other request.
-        limiter.observe(
-            _int_header(raw.headers, "X-RateLimit-Limit"),
-            remaining,
-            retry_after if remaining == 0 else None,
-        )
+        limiter.observe(header_limit, remaining, retry_after if remaining == 0 else None)
         if raw.status >= 400:
             raise error_from_response(
                 raw.status,
