@@ -79,8 +79,9 @@ class Namespace:
         """Runs a call that only some panels (``flavors``) offer.
 
         When the client already knows the panel is none of them, nothing is sent. Otherwise the call is sent
-        as is (no probe): a "route not found" answer becomes :class:`UnsupportedByPanelError` naming the
-        panel, and a success tells the client the panel is one of ``flavors``. ``broken`` marks a route
+        as is (no probe first): a "route not found" answer becomes :class:`UnsupportedByPanelError` naming
+        the panel (the client's one probe, if it has not run yet, names it), and a success tells the client
+        the panel is one of ``flavors``. ``broken`` marks a route
         those panels have but always answer 500 on; that 500 is reported the same way, with ``broken`` as
         the explanation.
         """
@@ -100,6 +101,7 @@ class Namespace:
             if not route_missing(exc):
                 raise
             dialect.observe(ALL_FLAVORS - wanted, f"{exc.method} {exc.path}: no such route")
+            await dialect.detect(api="application" if exc.path.startswith("/api/application") else "client")
             raise UnsupportedByPanelError(
                 dialect.name(), feature, alternative, status=exc.status, method=exc.method, path=exc.path,
                 headers=exc.headers,

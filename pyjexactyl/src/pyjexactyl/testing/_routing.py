@@ -231,6 +231,11 @@ class Route:
     gate: bool = True
     throttle: tuple[int, float] | None = None
     raw_body: bool = False
+    #: Routes with the same bucket share one throttle window (Jexactyl's ``storefront``); default: the path.
+    throttle_bucket: str | None = None
+    #: ``"user"``: one window per user (Laravel's named limiters); ``"server"``: per server (Pelican's
+    #: resource limits).
+    throttle_scope: str = "user"
 
 
 class RouteTable:
@@ -251,12 +256,28 @@ class RouteTable:
         gate: bool = True,
         throttle: tuple[int, float] | None = None,
         raw_body: bool = False,
+        throttle_bucket: str | None = None,
+        throttle_scope: str = "user",
     ) -> Callable[[Handler], Handler]:
         """Decorator registering ``handler`` for ``method prefix+path``."""
 
         def decorator(handler: Handler) -> Handler:
             full = (self.prefix + path).rstrip("/") if path != "" else self.prefix
-            self.routes.append(Route(method, full or "/", handler, self.api, perm, acl, gate, throttle, raw_body))
+            self.routes.append(
+                Route(
+                    method,
+                    full or "/",
+                    handler,
+                    self.api,
+                    perm,
+                    acl,
+                    gate,
+                    throttle,
+                    raw_body,
+                    throttle_bucket,
+                    throttle_scope,
+                )
+            )
             return handler
 
         return decorator

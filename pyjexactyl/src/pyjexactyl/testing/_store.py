@@ -12,6 +12,7 @@ import uuid as _uuid
 from collections.abc import Iterable
 from typing import Any
 
+from ._jexactyl_state import JexactylData
 from ._state import (
     APPLICATION_RESOURCES,
     FakeActivity,
@@ -38,6 +39,14 @@ from ._validation import check_rule_string
 __all__ = ["ALL_PERMISSIONS", "PERMISSION_CATALOGUE", "PanelStore"]
 
 _ALNUM = string.ascii_letters + string.digits
+
+#: ``(client, application)`` key prefixes by flavor (Pelican renamed them).
+KEY_PREFIXES: dict[str, tuple[str, str]] = {
+    "pterodactyl": ("ptlc_", "ptla_"),
+    "jexactyl": ("ptlc_", "ptla_"),
+    "jexactyl4": ("ptlc_", "ptla_"),
+    "pelican": ("pacc_", "papp_"),
+}
 
 PERMISSION_CATALOGUE: dict[str, dict[str, Any]] = {
     "websocket": {
@@ -175,8 +184,12 @@ class PanelStore:
     :attr:`lock`, so tests may change state from another thread while the server runs.
     """
 
-    def __init__(self, *, rng_seed: int | None = 0x5EED) -> None:
+    def __init__(self, *, rng_seed: int | None = 0x5EED, flavor: str = "pterodactyl") -> None:
         self.lock = threading.RLock()
+        #: Which panel the fake plays: ``pterodactyl``, ``jexactyl``, ``jexactyl4`` or ``pelican``.
+        self.flavor = flavor
+        #: Jexactyl v3's own records (settings, tickets, referral codes, coupons...).
+        self.jexactyl = JexactylData()
         self.rng = random.Random(rng_seed)
         self._ids: dict[str, int] = {}
         self.users: dict[int, FakeUser] = {}
@@ -248,7 +261,7 @@ class PanelStore:
         """Insert an API key; application keys default to read+write on every resource."""
         if kind not in ("client", "application"):
             raise ValueError("kind must be 'client' or 'application'")
-        prefix = "ptlc_" if kind == "client" else "ptla_"
+        prefix = KEY_PREFIXES.get(self.flavor, KEY_PREFIXES["pterodactyl"])[kind == "application"]
         while True:
             identifier = prefix + self.random_string(11)
             if identifier not in self.api_keys:

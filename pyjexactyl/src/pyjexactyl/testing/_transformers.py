@@ -179,6 +179,8 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
         "is_installing": server.status in ("installing", "install_failed"),
         "is_transferring": server.transferring,
     }
+    if store.flavor == "jexactyl":
+        attributes.update({"renewable": server.renewable, "renewal": server.renewal, "bg": server.bg})
     relationships: JsonDict = {}
     if store.has_permission(user, server, "allocation.read"):
         allocations = [client_allocation(a, server) for a in store.server_allocations(server)]
@@ -191,7 +193,12 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
     else:
         relationships["variables"] = null_resource()
     if "egg" in includes:
-        relationships["egg"] = item("egg", {"uuid": egg.uuid, "name": egg.name}) if egg else null_resource()
+        if egg is None:
+            relationships["egg"] = null_resource()
+        elif store.flavor == "jexactyl":  # Jexactyl v3's client egg transformer dropped the uuid
+            relationships["egg"] = item("egg", {"name": egg.name})
+        else:
+            relationships["egg"] = item("egg", {"uuid": egg.uuid, "name": egg.name})
     if "subusers" in includes:
         if store.has_permission(user, server, "user.read"):
             relationships["subusers"] = list_of(client_subuser(store, s) for s in server.subusers)
@@ -437,6 +444,7 @@ def app_user(store: PanelStore, user: FakeUser, includes: AbstractSet[str] | Non
     attributes: JsonDict = {
         "id": user.id,
         "external_id": user.external_id,
+        **({"discord_id": user.discord_id} if store.flavor == "jexactyl" else {}),
         "uuid": user.uuid,
         "username": user.username,
         "email": user.email,
@@ -535,6 +543,8 @@ def app_node(
         "updated_at": iso(node.updated_at),
         "allocated_resources": {"memory": memory, "disk": disk},
     }
+    if store.flavor == "jexactyl":
+        attributes.update({"deployable": node.deployable, "deploy_fee": node.deploy_fee})
     if sums:
         attributes["sum_memory"] = memory
         attributes["sum_disk"] = disk
@@ -564,6 +574,7 @@ def app_nest(store: PanelStore, nest: FakeNest, includes: AbstractSet[str] | Non
         "author": nest.author,
         "name": nest.name,
         "description": nest.description,
+        **({"private": nest.private} if store.flavor == "jexactyl" else {}),
         "created_at": iso(nest.created_at),
         "updated_at": iso(nest.updated_at),
     }
