@@ -143,8 +143,17 @@ RESOLVERS: dict[str, Callable[[Ctx, str], Any]] = {
 }
 
 
+def _suspended_account(ctx: Ctx) -> None:
+    """Jexactyl v4's ``SuspendedAccount`` middleware: a suspended account gets 403 on account and server
+    routes."""
+    if ctx.store.flavor == "jexactyl4" and ctx.user.state == "suspended":
+        raise forbidden()
+
+
 def client_prelude(ctx: Ctx, spec: Route) -> None:
     """Server binding, access (404), state gate (409), sub-resource bindings (404), permission (403)."""
+    if spec.path.startswith("/api/client/account"):
+        _suspended_account(ctx)
     ref = ctx.params.get("server")
     if ref is not None:
         server = ctx.store.find_server(ref)
@@ -152,6 +161,7 @@ def client_prelude(ctx: Ctx, spec: Route) -> None:
             raise not_found(BINDING_MISS)
         if not ctx.store.can_access(ctx.user, server):
             raise not_found(NO_ACCESS)
+        _suspended_account(ctx)
         ctx.server = server
         if spec.gate:
             detail = gate_detail(ctx, server)
@@ -237,7 +247,7 @@ def permissions(ctx: Ctx) -> web.StreamResponse:
 @route("GET", "/account")
 def account(ctx: Ctx) -> web.StreamResponse:
     """3. ``GET /account``."""
-    return json_response(t.client_account(ctx.user))
+    return json_response(t.client_account(ctx.user, ctx.store.flavor))
 
 
 @route("GET", "/account/two-factor")

@@ -26,14 +26,14 @@ class FlavorSpec:
         client_limit: Default client-API requests per minute per user.
         application_limit: Default application-API requests per minute per user.
         routes: Returns the routes the flavor adds or replaces.
-        removed: ``(method, path)`` of Pterodactyl routes the flavor does not have.
+        drop: Whether the flavor lacks a Pterodactyl route.
     """
 
     name: str
     client_limit: int
     application_limit: int
     routes: Callable[[], list[Route]] = list
-    removed: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    drop: Callable[[Route], bool] = field(default=lambda route: False)
 
 
 def _jexactyl_routes() -> list[Route]:
@@ -48,9 +48,35 @@ def _jexactyl_routes() -> list[Route]:
     ]
 
 
+def _everest_routes() -> list[Route]:
+    from . import _everest_routes
+
+    return [*_everest_routes.CLIENT_ROUTES, *_everest_routes.APPLICATION_ROUTES]
+
+
+def _everest_drop(route: Route) -> bool:
+    from . import _everest_routes
+
+    return _everest_routes.dropped(route)
+
+
+def _pelican_routes() -> list[Route]:
+    from . import _pelican_admin, _pelican_routes
+
+    return [*_pelican_routes.CLIENT_ROUTES, *_pelican_routes.APPLICATION_ROUTES, *_pelican_admin.ROUTES]
+
+
+def _pelican_drop(route: Route) -> bool:
+    from . import _pelican_routes
+
+    return _pelican_routes.dropped(route)
+
+
 FLAVORS: dict[str, FlavorSpec] = {
     "pterodactyl": FlavorSpec("Pterodactyl 1.11", 720, 240),
     "jexactyl": FlavorSpec("Jexactyl v3", 720, 240, _jexactyl_routes),
+    "jexactyl4": FlavorSpec("Jexactyl v4 (Everest)", 720, 240, _everest_routes, _everest_drop),
+    "pelican": FlavorSpec("Pelican", 256, 256, _pelican_routes, _pelican_drop),
 }
 
 
@@ -58,6 +84,6 @@ def routes_for(flavor: str) -> list[Route]:
     """Every route ``flavor`` serves."""
     spec = FLAVORS[flavor]
     added = spec.routes()
-    replaced = {(r.method, r.path) for r in added} | spec.removed
-    base = [r for r in [*CLIENT_ROUTES, *APPLICATION_ROUTES] if (r.method, r.path) not in replaced]
+    replaced = {(r.method, r.path) for r in added}
+    base = [r for r in [*CLIENT_ROUTES, *APPLICATION_ROUTES] if (r.method, r.path) not in replaced and not spec.drop(r)]
     return [*base, *added]

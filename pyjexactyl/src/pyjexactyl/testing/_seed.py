@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._jexactyl_state import FakeCoupon
+from ._pelican_state import ROOT_ADMIN_ROLE, FakePlugin, FakeRole
 from ._state import FakeApiKey, FakeServer, FakeUser
 from ._store import PanelStore
 
@@ -140,7 +141,17 @@ def seed_flavor(store: PanelStore, seeded: SeedResult) -> None:
     ``jexactyl``: ``alice`` holds a store balance of 500 credits and 100 % cpu, 2048 MiB memory, 4096 MiB disk,
     1 slot, port, backup and database; her servers are renewable with 7 days left (``Admin Server`` is not);
     a coupon ``WELCOME`` is worth 100 credits, 5 uses.
+
+    ``pelican``: role 1 ``Root Admin`` (held by ``admin``) and role 2 ``Support``; a plugin ``example-plugin``
+    that is not installed.
     """
+    if store.flavor == "pelican":
+        root = FakeRole(store.next_id("roles"), ROOT_ADMIN_ROLE)
+        support = FakeRole(store.next_id("roles"), "Support")
+        store.pelican.roles.update({root.id: root, support.id: support})
+        store.pelican.user_roles[seeded.admin.id] = [root.id]
+        store.pelican.plugins["example-plugin"] = FakePlugin("example-plugin", "Example Plugin")
+        return
     if store.flavor != "jexactyl":
         return
     account = seeded.user.store

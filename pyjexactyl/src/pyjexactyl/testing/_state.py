@@ -447,6 +447,8 @@ class FakeServer:
     renewable: bool = False
     renewal: int = 7
     bg: str | None = None
+    #: Jexactyl v4: the subuser limit (``feature_limits.subusers``).
+    subuser_limit: int | None = None
     installed_at: _dt.datetime | None = field(default_factory=utcnow)
     created_at: _dt.datetime = field(default_factory=utcnow)
     updated_at: _dt.datetime = field(default_factory=utcnow)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._jexactyl_state import JexactylData
+from ._pelican_state import PelicanData
 from ._state import (
     APPLICATION_RESOURCES,
     FakeActivity,
@@ -190,6 +191,8 @@ class PanelStore:
         self.flavor = flavor
         #: Jexactyl v3's own records (settings, tickets, referral codes, coupons...).
         self.jexactyl = JexactylData()
+        #: Pelican's own records (roles, mounts, plugins, transfers).
+        self.pelican = PelicanData()
         self.rng = random.Random(rng_seed)
         self._ids: dict[str, int] = {}
         self.users: dict[int, FakeUser] = {}
@@ -294,6 +297,10 @@ class PanelStore:
         if key.expires_at is not None and key.expires_at < utcnow():
             return None
         return key
+
+    def admin_role(self, user: FakeUser) -> tuple[int | None, str | None]:
+        """Jexactyl v4's ``admin_role_id`` / ``role_name``: a root admin shows the panel's built-in role."""
+        return (None, "Root Administrator") if user.root_admin else (None, None)
 
     def user_by_email(self, email: str) -> FakeUser | None:
         """Case-insensitive e-mail lookup."""

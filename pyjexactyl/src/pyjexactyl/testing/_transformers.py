@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from . import _flavor_shapes as shapes
 from ._envelope import JsonDict, include, item, list_of, null_resource
 from ._state import (
     FakeActivity,
@@ -50,20 +51,18 @@ def raw_ts(value: _dt.datetime | None) -> str | None:
 
 
 # ====================================================================================== client
-def client_account(user: FakeUser) -> JsonDict:
+def client_account(user: FakeUser, flavor: str = "pterodactyl") -> JsonDict:
     """``GET /account``."""
-    return item(
-        "user",
-        {
-            "id": user.id,
-            "admin": user.root_admin,
-            "username": user.username,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "language": user.language,
-        },
-    )
+    attributes = {
+        "id": user.id,
+        "admin": user.root_admin,
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": user.language,
+    }
+    return item("user", shapes.client_account(flavor, user, attributes))
 
 
 def client_nested_user(user: FakeUser) -> JsonDict:
@@ -205,7 +204,7 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
         else:
             relationships["subusers"] = null_resource()
     attributes["relationships"] = relationships
-    return item("server", attributes)
+    return item("server", shapes.client_server(store.flavor, server, egg, attributes))
 
 
 def stats(server: FakeServer) -> JsonDict:
@@ -464,7 +463,8 @@ def app_user(store: PanelStore, user: FakeUser, includes: AbstractSet[str] | Non
     )
     if servers is not None:
         attributes["relationships"] = {"servers": servers}
-    return item("user", attributes)
+    role_id, role = store.admin_role(user)
+    return item("user", shapes.app_user(store.flavor, user, attributes, role_id, role))
 
 
 def app_allocation(store: PanelStore, allocation: FakeAllocation, includes: AbstractSet[str] | None = None) -> JsonDict:
@@ -656,7 +656,7 @@ def app_egg(store: PanelStore, egg: FakeEgg, includes: AbstractSet[str] | None =
         ("script", "eggs", null_resource),
         ("variables", "eggs", lambda: list_of(app_egg_variable(v) for v in egg.variables)),
     )
-    return with_relationships("egg", attributes, relationships)
+    return with_relationships("egg", shapes.app_egg(store.flavor, egg, attributes), relationships)
 
 
 def app_subuser(value: FakeSubuser) -> JsonDict:
@@ -782,6 +782,7 @@ def app_server(store: PanelStore, server: FakeServer, includes: AbstractSet[str]
         ("node", "nodes", lambda: app_node(store, node) if node else null_resource()),
         ("databases", "server_databases", lambda: list_of(app_database(store, d) for d in server.databases)),
     )
+    attributes = shapes.app_server(store.flavor, server, attributes)
     return with_relationships("server", attributes, relationships)
 
 
