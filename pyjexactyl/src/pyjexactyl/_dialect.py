@@ -34,6 +34,8 @@ __all__ = [
     "Flavor",
     "PanelInfo",
     "flavors_of_account",
+    "flavors_of_application_egg",
+    "flavors_of_application_server",
     "flavors_of_application_user",
     "flavors_of_client_server",
     "flavors_of_permissions",
@@ -124,6 +126,28 @@ def flavors_of_client_server(attributes: Mapping[str, Any]) -> frozenset[str]:
         return frozenset({"jexactyl4"})
     if "is_suspended" in attributes:
         return frozenset({"pterodactyl", "jexactyl", "pelican"})
+    return ALL_FLAVORS
+
+
+def flavors_of_application_egg(attributes: Mapping[str, Any]) -> frozenset[str]:
+    """An application ``egg`` object: v4 names its nest ``nest_id``; Pelican has none but startup commands."""
+    if "nest_id" in attributes:
+        return frozenset({"jexactyl4"})
+    if "startup_commands" in attributes or "tags" in attributes:
+        return frozenset({"pelican"})
+    if "nest" in attributes:
+        return frozenset({"pterodactyl", "jexactyl"})
+    return ALL_FLAVORS
+
+
+def flavors_of_application_server(attributes: Mapping[str, Any]) -> frozenset[str]:
+    """An application ``server`` object: v4 renames the foreign keys; Pelican has no ``nest``."""
+    if "owner_id" in attributes:
+        return frozenset({"jexactyl4"})
+    if "user" in attributes and "nest" not in attributes:
+        return frozenset({"pelican"})
+    if "nest" in attributes:
+        return frozenset({"pterodactyl", "jexactyl"})
     return ALL_FLAVORS
 
 

@@ -191,7 +191,10 @@ class SyncAccount(Protocol):
 
         Returns:
             ``{'object': 'user', 'attributes': {'id': 1, 'admin': False, 'username': ..., 'email': ...,
-            'first_name': ..., 'last_name': ..., 'language': 'en'}}``
+            'first_name': ..., 'last_name': ..., 'language': 'en'}}``. Jexactyl v4 leaves out the names;
+            Pelican sends ``uuid``, ``username``, ``email``, ``language``, ``image``, ``admin``,
+            ``root_admin``, ``2fa_enabled``, ``created_at`` and ``updated_at`` (no ``id``). The client also
+            learns the panel's kind from it (see ``api.panel_info()``).
 
         Example:
             >>> api.client.account.get_account()['attributes']['username']  # doctest: +SKIP
@@ -206,6 +209,7 @@ class SyncAccount(Protocol):
 
         Raises:
             BadRequestError: two-factor authentication is already enabled.
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.get_2fa_setup_code()['data']['secret']  # doctest: +SKIP
@@ -224,6 +228,7 @@ class SyncAccount(Protocol):
         Raises:
             InvalidArgumentError: ``code`` is not 6 characters, or ``password`` is empty.
             BadRequestError: wrong password or code (``TwoFactorAuthenticationTokenInvalid``).
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.enable_2fa('123456', 'hunter22')['attributes']['tokens']  # doctest: +SKIP
@@ -232,15 +237,17 @@ class SyncAccount(Protocol):
     def disable_2fa(self, password: str) -> None:
         """Disables two-factor authentication; the panel checks the account's password.
 
-        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and, when that
-        route does not exist (404/405), ``DELETE /account/two-factor`` with the password in the body
-        (older Pterodactyl and Jexactyl v3 releases).
+        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and
+        ``DELETE /account/two-factor`` with the password in the body where that is the route (older
+        Pterodactyl and Jexactyl v3 releases, Jexactyl v4): directly when the client knows the panel, else
+        after a "route not found" answer.
 
         Args:
             password(str): The account's current password.
 
         Raises:
             BadRequestError: the password is wrong (``The password provided was not valid.``).
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.disable_2fa('hunter22')  # doctest: +SKIP
@@ -368,11 +375,21 @@ class SyncAccount(Protocol):
         """
 
     def delete_ssh_key(self, fingerprint: str) -> None:
-        """Removes an SSH key from the account. The panel answers 204 even when no key matched.
+        """Removes an SSH key from the account.
+
+        Pterodactyl and Jexactyl take ``POST /account/ssh-keys/remove`` and answer 204 even when no key
+        matched; Pelican takes ``DELETE /account/ssh-keys/{fingerprint}`` and answers 404 for an unknown key.
+        The client sends Pelican's route when it knows the panel is Pelican, and otherwise switches to it when
+        the first route is not found.
 
         Args:
             fingerprint(str): The key's fingerprint exactly as :meth:`list_ssh_keys` lists it (bare base64
                 SHA-256, no ``SHA256:`` prefix).
+
+        Raises:
+            NotFoundError: no such key (Pelican only).
+            UnsupportedByPanelError: Pelican, and the fingerprint contains ``/``: its route cannot match such a
+                value (Laravel decodes ``%2F`` before routing); remove the key in the panel instead.
 
         Example:
             >>> api.client.account.delete_ssh_key('T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M')  # doctest: +SKIP
@@ -737,7 +754,9 @@ class SyncClientServers(Protocol):
         Args:
             server_id(str): Server identifier (abbreviated UUID) or full UUID.
             detail(bool): Return the whole envelope (with ``meta.is_server_owner`` and
-                ``meta.user_permissions``) instead of only the ``attributes``.
+                ``meta.user_permissions``) instead of only the ``attributes``. Jexactyl v3 adds ``renewable``,
+                ``renewal`` (days left) and ``bg``; Jexactyl v4 has ``status`` but no ``is_suspended`` /
+                ``is_installing``.
             includes(list|tuple): ``egg``, ``subusers``.
             params(dict): Extra query parameters.
 
@@ -915,6 +934,24 @@ class SyncBackups(Protocol):
 
         Example:
             >>> api.client.servers.backups.delete_backup('1a2b3c4d', backup_uuid)  # doctest: +SKIP
+        """
+
+    def rename_backup(self, server_id: str, backup_id: str, name: str) -> dict[str, Any]:
+        """Renames a backup (Pelican; needs the ``backup.delete`` permission there).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            backup_id(str): Backup UUID.
+            name(str): The new name, at most 255 characters.
+
+        Returns:
+            The renamed ``backup`` object.
+
+        Raises:
+            UnsupportedByPanelError: the panel cannot rename backups (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.client.servers.backups.rename_backup('1a2b3c4d', backup_uuid, 'before 1.21')  # doctest: +SKIP
         """
 
 
@@ -1478,7 +1515,12 @@ class SyncSettings(Protocol):
             server_id(str): Server identifier (abbreviated UUID)
             name(str): New name for the server
             description(str): New description; ``None`` (the default) leaves it unchanged, ``''``
-                clears it.
+                clears it. Pelican's rename route ignores a description, so on Pelican it is also sent
+                through Pelican's own ``POST /settings/description`` (to tell, the client asks the panel
+                once if it does not know it yet; only when a description is given).
+
+        Raises:
+            ForbiddenError: Pelican, and its administrators made descriptions read-only.
 
         Example:
             >>> api.client.servers.settings.rename_server('1a2b3c4d', 'Lobby')  # doctest: +SKIP
@@ -1987,6 +2029,9 @@ class SyncNests(Protocol):
     ) -> dict[str, Any]:
         """Gets one egg: docker images, startup command, config and (with ``variables``) its variables.
 
+        Jexactyl v4 and Pelican serve eggs at ``/eggs/{egg}`` (``nest_id`` is then not needed): the client
+        goes there when it knows the panel, or when the nest route is not found.
+
         Args:
             nest_id(int): Nest ID.
             egg_id(int): Egg ID.
@@ -2211,9 +2256,42 @@ class SyncNodes(Protocol):
 
 class SyncServers(Protocol):
     """Every server on the panel: create, look up, change build / startup / details, suspend, reinstall,
-    delete, and manage its databases."""
+    delete, and manage its databases (and, on Pelican, transfer it)."""
 
     # pyjexactyl._endpoints.application.servers.Servers
+
+    def transfer_server(
+        self, server_id: int | str, node_id: int, allocation_id: int, additional_allocations: list[int] | None = None
+    ) -> None:
+        """Moves a server to another node (Pelican). The panel answers at once; the node does the copy.
+
+        Args:
+            server_id(int): Panel server ID.
+            node_id(int): The node to move to.
+            allocation_id(int): A free allocation on that node, to become the primary one.
+            additional_allocations(list): More free allocations on that node.
+
+        Raises:
+            JexactylApiError: 406 when the panel refuses (e.g. a transfer is already running).
+            UnsupportedByPanelError: the panel has no transfer route (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.servers.transfer_server(53, node_id=2, allocation_id=812)  # doctest: +SKIP
+        """
+
+    def cancel_transfer(self, server_id: int | str) -> None:
+        """Cancels a server's running transfer (Pelican).
+
+        Args:
+            server_id(int): Panel server ID.
+
+        Raises:
+            JexactylApiError: 406 when no transfer is running.
+            UnsupportedByPanelError: the panel has no transfer route (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.servers.cancel_transfer(53)  # doctest: +SKIP
+        """
 
     def list_servers(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
         """Lists every server (paginated, 50 per page by default).
@@ -2285,13 +2363,22 @@ class SyncServers(Protocol):
         external_id: str | None = None,
         description: str | None = None,
         skip_scripts: bool = False,
+        node_id: int | None = None,
+        tags: Iterable[str] | None = None,
     ) -> dict[str, Any]:
         """Creates a server and starts its installation.
 
         The egg is fetched first (with its variables): its docker image and startup command are used unless
         given, and every egg variable gets its default value unless ``environment`` sets it. The server is
-        placed either by automatic deployment (``location_ids``) or on an explicit allocation
-        (``default_allocation``).
+        placed either by automatic deployment (``location_ids``; on Pelican ``tags``) or on an explicit
+        allocation (``default_allocation``).
+
+        Each panel serves eggs and takes the body its own way: Pterodactyl and Jexactyl v3 read the egg at
+        ``/nests/{nest}/eggs/{egg}``; Jexactyl v4 and Pelican at ``/eggs/{egg}`` (``nest_id`` unused). Unless
+        the client already knows the panel, it tries the first route, and the egg it reads tells which
+        panel it is (no extra request on Pterodactyl and Jexactyl v3, one "not found" answer elsewhere). Jexactyl v4 has no automatic
+        deployment and needs ``node_id`` with ``default_allocation``; Pelican deploys by node ``tags``, not
+        locations.
 
         Args:
             name(str): Server name.
@@ -2319,12 +2406,15 @@ class SyncServers(Protocol):
             external_id(str): The server's ID in another system, unique.
             description(str): Server description.
             skip_scripts(bool): Skip the egg's install script.
+            node_id(int): Jexactyl v4: the node of ``default_allocation`` (required there).
+            tags(list): Pelican: deploy to a node with these tags (instead of ``location_ids``).
 
         Returns:
             The new ``server`` envelope.
 
         Raises:
             InvalidArgumentError: neither or both of ``location_ids`` and ``default_allocation`` given.
+            UnsupportedByPanelError: automatic deployment by location on Jexactyl v4 or Pelican.
             BadRequestError: no node or allocation fits (``NoViableNodeException`` /
                 ``NoViableAllocationException``).
             ValidationError: a field or egg variable is invalid (``source_field`` e.g.
@@ -2466,12 +2556,14 @@ class SyncServers(Protocol):
             >>> api.servers.reinstall_server(53)  # doctest: +SKIP
         """
 
-    def delete_server(self, server_id: int | str, force: bool = False) -> None:
+    def delete_server(self, server_id: int | str, force: bool = False, return_resources: bool = False) -> None:
         """Deletes a server from the panel and its node.
 
         Args:
             server_id(int): Panel server ID.
             force(bool): Delete it from the panel even if the node reports an error.
+            return_resources(bool): Jexactyl v3: give the server's resources back to its owner's store
+                (sent as ``return_resources=1``; other panels ignore it).
 
         Example:
             >>> api.servers.delete_server(53)  # doctest: +SKIP

@@ -6,6 +6,7 @@ A namespace holds ``async`` methods, one per panel route, plus child namespaces 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -21,9 +22,29 @@ Includes = Iterable[str] | None
 Params = Mapping[str, Any] | None
 Expect = Literal["json", "text", "raw"]
 
-__all__ = ["Expect", "Includes", "Namespace", "Params", "build_path", "build_query"]
+__all__ = ["Expect", "Includes", "Namespace", "Params", "build_path", "build_query", "only_on"]
 
 T = TypeVar("T")
+#: The panels that kept Pterodactyl's nests and locations (Pelican dropped them).
+NEST_PANELS = ("pterodactyl", "jexactyl", "jexactyl4")
+
+
+def only_on(
+    flavors: Iterable[str], feature: str, alternative: str | None = None
+) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., Awaitable[T]]]:
+    """Decorates an endpoint that only some panels offer (see :meth:`Namespace._only_on`); the method keeps
+    its name, signature and docstring."""
+
+    def decorate(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        @functools.wraps(method)
+        async def wrapper(self: Namespace, *args: Any, **kwargs: Any) -> T:
+            return await self._only_on(
+                flavors, feature, lambda: method(self, *args, **kwargs), alternative=alternative
+            )
+
+        return wrapper
+
+    return decorate
 
 
 class Namespace:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..._dialect import flavors_of_client_server
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
 from ..base import Includes, Params, build_path, build_query
@@ -71,7 +72,9 @@ class ClientServers(ServerExtras):
         Args:
             server_id(str): Server identifier (abbreviated UUID) or full UUID.
             detail(bool): Return the whole envelope (with ``meta.is_server_owner`` and
-                ``meta.user_permissions``) instead of only the ``attributes``.
+                ``meta.user_permissions``) instead of only the ``attributes``. Jexactyl v3 adds ``renewable``,
+                ``renewal`` (days left) and ``bg``; Jexactyl v4 has ``status`` but no ``is_suspended`` /
+                ``is_installing``.
             includes(list|tuple): ``egg``, ``subusers``.
             params(dict): Extra query parameters.
 
@@ -80,7 +83,9 @@ class ClientServers(ServerExtras):
         """
         path = build_path("/api/client/servers/{server}", server=server_id)
         response: dict[str, Any] = await self._get(path, build_query(includes, params))
-        return response if detail else response["attributes"]
+        attributes: dict[str, Any] = response["attributes"]
+        self._client.dialect.observe(flavors_of_client_server(attributes), f"GET {path}: the server object's fields")
+        return response if detail else attributes
 
     async def get_server_utilization(self, server_id: str, detail: bool = False) -> dict[str, Any]:
         """Gets a server's live state and resource use (the panel caches it for 20 s).
