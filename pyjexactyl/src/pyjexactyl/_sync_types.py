@@ -2376,9 +2376,9 @@ class SyncServers(Protocol):
         Each panel serves eggs and takes the body its own way: Pterodactyl and Jexactyl v3 read the egg at
         ``/nests/{nest}/eggs/{egg}``; Jexactyl v4 and Pelican at ``/eggs/{egg}`` (``nest_id`` unused). Unless
         the client already knows the panel, it tries the first route, and the egg it reads tells which
-        panel it is (no extra request on Pterodactyl and Jexactyl v3, one "not found" answer elsewhere). Jexactyl v4 has no automatic
-        deployment and needs ``node_id`` with ``default_allocation``; Pelican deploys by node ``tags``, not
-        locations.
+        panel it is (no extra request on Pterodactyl and Jexactyl v3, one "not found" answer elsewhere).
+        Jexactyl v4 has no automatic deployment and needs ``node_id`` with ``default_allocation``; Pelican
+        deploys by node ``tags``, not locations.
 
         Args:
             name(str): Server name.
