@@ -15,7 +15,19 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
 from ._dialect import Dialect, PanelInfo
-from ._endpoints.application import Approvals, Locations, Nests, Nodes, Servers, Users
+from ._endpoints.application import (
+    Approvals,
+    DatabaseHosts,
+    Eggs,
+    Locations,
+    Mounts,
+    Nests,
+    Nodes,
+    Plugins,
+    Roles,
+    Servers,
+    Users,
+)
 from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
@@ -161,6 +173,16 @@ class AsyncJexactyl:
         self.users = self.user
         self.approvals = Approvals(self)
         """Jexactyl v3's account approvals (``/api/application/approvals``)."""
+        self.eggs = Eggs(self)
+        """Pelican's top-level eggs (``/api/application/eggs``)."""
+        self.database_hosts = DatabaseHosts(self)
+        """Pelican's database hosts (``/api/application/database-hosts``)."""
+        self.mounts = Mounts(self)
+        """Pelican's mounts (``/api/application/mounts``)."""
+        self.roles = Roles(self)
+        """Pelican's roles (``/api/application/roles``)."""
+        self.plugins = Plugins(self)
+        """Pelican's panel plugins (``/api/application/plugins``)."""
 
     @property
     def url(self) -> str:

@@ -28,9 +28,14 @@ if TYPE_CHECKING:
     from ._sync_types import (
         SyncApprovals,
         SyncClientAPI,
+        SyncDatabaseHosts,
+        SyncEggs,
         SyncLocations,
+        SyncMounts,
         SyncNests,
         SyncNodes,
+        SyncPlugins,
+        SyncRoles,
         SyncServers,
         SyncUsers,
     )
@@ -47,6 +52,11 @@ if TYPE_CHECKING:
         user: SyncUsers
         users: SyncUsers
         approvals: SyncApprovals
+        eggs: SyncEggs
+        database_hosts: SyncDatabaseHosts
+        mounts: SyncMounts
+        roles: SyncRoles
+        plugins: SyncPlugins
 
 else:
     # At run time Jexactyl's namespaces come from ``__getattr__`` and its class is exactly as before.
@@ -242,6 +252,7 @@ class Jexactyl(_TypedNamespaces):
 
     def __dir__(self) -> Iterable[str]:
         roots = {"client", "locations", "nests", "nodes", "servers", "user", "users", "approvals"}
+        roots |= {"eggs", "database_hosts", "mounts", "roles", "plugins"}
         names = set(super().__dir__()) | roots
         return sorted(n for n in names if not n.startswith("_"))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from ._endpoints.application.mounts import MountTarget
 from ._endpoints.base import Includes, Params
 from ._endpoints.client.files import FileModes
 from ._endpoints.client.schedules import CronPart, TaskAction
@@ -26,13 +27,18 @@ __all__ = [
     "SyncBackups",
     "SyncClientAPI",
     "SyncClientServers",
+    "SyncDatabaseHosts",
     "SyncDatabases",
+    "SyncEggs",
     "SyncFiles",
     "SyncLocations",
+    "SyncMounts",
     "SyncNests",
     "SyncNetwork",
     "SyncNodes",
+    "SyncPlugins",
     "SyncReferrals",
+    "SyncRoles",
     "SyncRoot",
     "SyncSchedules",
     "SyncServers",
@@ -2643,9 +2649,44 @@ class SyncServers(Protocol):
 
 class SyncUsers(Protocol):
     """Panel accounts: list, look up, create, edit and delete users (and, on Jexactyl v3, their store
-    resources)."""
+    resources; on Pelican, their roles)."""
 
     # pyjexactyl._endpoints.application.users.Users
+
+    def assign_roles(self, user_id: int | str, role_ids: Iterable[int]) -> dict[str, Any]:
+        """Gives a user roles (Pelican). The root admin role is skipped, and a root admin's roles stay as
+        they are.
+
+        Args:
+            user_id(int): Panel user ID.
+            role_ids(list): IDs of the roles to add.
+
+        Returns:
+            The ``user`` envelope.
+
+        Raises:
+            UnsupportedByPanelError: the panel has no roles (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.users.assign_roles(14, [2])  # doctest: +SKIP
+        """
+
+    def remove_roles(self, user_id: int | str, role_ids: Iterable[int]) -> dict[str, Any]:
+        """Takes roles away from a user (Pelican; the root admin role is skipped).
+
+        Args:
+            user_id(int): Panel user ID.
+            role_ids(list): IDs of the roles to remove.
+
+        Returns:
+            The ``user`` envelope.
+
+        Raises:
+            UnsupportedByPanelError: the panel has no roles (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.users.remove_roles(14, [2])  # doctest: +SKIP
+        """
 
     def get_resources(self, user_id: int | str) -> dict[str, Any]:
         """A user's store balance and resources. Jexactyl v3 routes ``GET /users/{id}/resources`` but its
@@ -2788,8 +2829,13 @@ class SyncUsers(Protocol):
             The new ``user`` envelope (``result['attributes']['id']`` is the new ID); ``meta.resource``
             holds its URL.
 
+        Jexactyl v4 and Pelican keep no first and last name: they ignore them. Pelican makes administrators
+        with roles, so ``root_admin=True`` is refused there (assign the root admin role with
+        ``api.users.assign_roles`` instead); to tell, the client asks the panel once, only in that case.
+
         Raises:
             ValidationError: a field is missing or invalid, or the username / e-mail is taken.
+            UnsupportedByPanelError: ``root_admin=True`` on Pelican.
 
         Example:
             >>> result = api.user.create_user('test_user', 'test@gmail.com', 'Test', 'Name')  # doctest: +SKIP
@@ -2879,6 +2925,502 @@ class SyncApprovals(Protocol):
         """
 
 
+class SyncEggs(Protocol):
+    """Eggs (server types) on Pelican, which has no nests; Jexactyl v4 also serves one egg at ``/eggs/{id}``.
+    On Pterodactyl and Jexactyl v3 use ``api.nests``."""
+
+    # pyjexactyl._endpoints.application.eggs.Eggs
+
+    def list_eggs(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
+        """Lists every egg (paginated, 50 per page by default).
+
+        Args:
+            includes(list|tuple): Relationships to add, e.g. ``['variables']``.
+            params(dict): Extra query parameters, e.g. ``{'per_page': 100}``.
+
+        Example:
+            >>> [e['attributes']['name'] for e in api.eggs.list_eggs().collect()]  # doctest: +SKIP
+        """
+
+    def get_egg(self, egg_id: int | str, includes: Includes = None, params: Params = None) -> dict[str, Any]:
+        """Gets one egg (Pelican, Jexactyl v4).
+
+        Args:
+            egg_id(int): Egg ID.
+            includes(list|tuple): Relationships to add, e.g. ``['variables']``.
+            params(dict): Extra query parameters.
+
+        Returns:
+            ``{'object': 'egg', 'attributes': {'id': 1, 'name': 'Paper', 'docker_images': {...},
+            'startup_commands': {...}, ...}}``
+
+        Example:
+            >>> api.eggs.get_egg(1, includes=['variables'])  # doctest: +SKIP
+        """
+
+    def export_egg(self, egg_id: int | str) -> dict[str, Any]:
+        """Exports an egg as Pelican's egg document (``meta.version`` ``PLCN_v1``).
+
+        Args:
+            egg_id(int): Egg ID.
+
+        Returns:
+            The egg document (name, images, startup commands, variables, scripts...).
+
+        Example:
+            >>> document = api.eggs.export_egg(1)  # doctest: +SKIP
+        """
+
+    def import_egg(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """Imports an egg document (as :meth:`export_egg` writes it) as a new egg.
+
+        Args:
+            document(dict): The egg document.
+
+        Returns:
+            The new ``egg`` envelope.
+
+        Example:
+            >>> api.eggs.import_egg(api.eggs.export_egg(1))  # doctest: +SKIP
+        """
+
+    def delete_egg(self, egg_id: int | str) -> None:
+        """Deletes an egg no server uses.
+
+        Args:
+            egg_id(int): Egg ID.
+
+        Raises:
+            BadRequestError: servers still use the egg.
+
+        Example:
+            >>> api.eggs.delete_egg(7)  # doctest: +SKIP
+        """
+
+    def delete_egg_by_uuid(self, uuid: str) -> None:
+        """Deletes an egg by its UUID.
+
+        Args:
+            uuid(str): The egg's UUID.
+
+        Example:
+            >>> api.eggs.delete_egg_by_uuid('5a7b...')  # doctest: +SKIP
+        """
+
+
+class SyncDatabaseHosts(Protocol):
+    """The MySQL/MariaDB hosts server databases are created on (Pelican)."""
+
+    # pyjexactyl._endpoints.application.database_hosts.DatabaseHosts
+
+    def list_database_hosts(self, params: Params = None) -> PaginatedResponse:
+        """Lists the database hosts (paginated, 50 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'per_page': 100}``.
+
+        Example:
+            >>> api.database_hosts.list_database_hosts().collect()  # doctest: +SKIP
+        """
+
+    def get_database_host(self, host_id: int | str) -> dict[str, Any]:
+        """Gets one database host.
+
+        Args:
+            host_id(int): Database host ID.
+
+        Returns:
+            ``{'object': 'database_host', 'attributes': {'id': 1, 'name': ..., 'host': ..., 'port': 3306,
+            'username': ..., 'created_at': ..., 'updated_at': ...}}``
+
+        Example:
+            >>> api.database_hosts.get_database_host(1)  # doctest: +SKIP
+        """
+
+    def create_database_host(
+        self,
+        name: str,
+        host: str,
+        port: int,
+        username: str,
+        password: str | None = None,
+        node_ids: Iterable[int] | None = None,
+    ) -> dict[str, Any]:
+        """Adds a database host (the panel stores the password encrypted and never shows it).
+
+        Args:
+            name(str): Shown name.
+            host(str): Hostname or IP the panel connects to.
+            port(int): Port, 1-65535.
+            username(str): Account allowed to create databases and users (at most 32 characters).
+            password(str): That account's password.
+            node_ids(list): Nodes allowed to use the host.
+
+        Returns:
+            The new ``database_host`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.database_hosts.create_database_host('db2', '10.0.0.3', 3306, 'panel', 's3cret')  # doctest: +SKIP
+        """
+
+    def update_database_host(
+        self,
+        host_id: int | str,
+        name: str,
+        host: str,
+        port: int,
+        username: str,
+        password: str | None = None,
+        node_ids: Iterable[int] | None = None,
+    ) -> dict[str, Any]:
+        """Replaces a database host's settings (the panel requires the whole object).
+
+        Args:
+            host_id(int): Database host ID.
+            name(str): Shown name.
+            host(str): Hostname or IP.
+            port(int): Port, 1-65535.
+            username(str): Account name.
+            password(str): New password (``None`` keeps it).
+            node_ids(list): Nodes allowed to use the host.
+
+        Returns:
+            The updated ``database_host`` envelope.
+
+        Example:
+            >>> api.database_hosts.update_database_host(1, 'db1', '10.0.0.2', 3306, 'panel')  # doctest: +SKIP
+        """
+
+    def delete_database_host(self, host_id: int | str) -> None:
+        """Deletes a database host no database lives on.
+
+        Args:
+            host_id(int): Database host ID.
+
+        Raises:
+            BadRequestError: databases still live on it.
+
+        Example:
+            >>> api.database_hosts.delete_database_host(2)  # doctest: +SKIP
+        """
+
+
+class SyncMounts(Protocol):
+    """Host directories mounted into servers (Pelican): the mounts and the eggs, nodes and servers they are
+    attached to."""
+
+    # pyjexactyl._endpoints.application.mounts.Mounts
+
+    def list_mounts(self, params: Params = None) -> PaginatedResponse:
+        """Lists the mounts (paginated, 50 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'filter[name]': 'maps'}``.
+
+        Example:
+            >>> api.mounts.list_mounts().collect()  # doctest: +SKIP
+        """
+
+    def get_mount(self, mount_id: int | str) -> dict[str, Any]:
+        """Gets one mount.
+
+        Args:
+            mount_id(int): Mount ID.
+
+        Returns:
+            ``{'object': 'mount', 'attributes': {'id': 1, 'uuid': ..., 'name': 'maps', 'source': '/srv/maps',
+            'target': '/maps', 'read_only': False, 'user_mountable': False, ...}}``
+
+        Example:
+            >>> api.mounts.get_mount(1)  # doctest: +SKIP
+        """
+
+    def create_mount(
+        self,
+        name: str,
+        source: str,
+        target: str,
+        description: str | None = None,
+        read_only: bool = False,
+        user_mountable: bool = False,
+    ) -> dict[str, Any]:
+        """Creates a mount.
+
+        Args:
+            name(str): Unique name, 2-64 characters.
+            source(str): Directory on the node.
+            target(str): Where it appears in the server.
+            description(str): Description.
+            read_only(bool): Mount read-only.
+            user_mountable(bool): Let server users mount it themselves.
+
+        Returns:
+            The new ``mount`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.mounts.create_mount('maps', '/srv/maps', '/maps', read_only=True)  # doctest: +SKIP
+        """
+
+    def update_mount(
+        self,
+        mount_id: int | str,
+        name: str,
+        source: str,
+        target: str,
+        description: str | None = None,
+        read_only: bool = False,
+        user_mountable: bool = False,
+    ) -> dict[str, Any]:
+        """Replaces a mount's settings (the panel requires the whole object).
+
+        Args:
+            mount_id(int): Mount ID.
+            name(str): Unique name, 2-64 characters.
+            source(str): Directory on the node.
+            target(str): Where it appears in the server.
+            description(str): Description.
+            read_only(bool): Mount read-only.
+            user_mountable(bool): Let server users mount it themselves.
+
+        Returns:
+            The updated ``mount`` envelope.
+
+        Example:
+            >>> api.mounts.update_mount(1, 'maps', '/srv/maps', '/maps')  # doctest: +SKIP
+        """
+
+    def delete_mount(self, mount_id: int | str) -> None:
+        """Deletes a mount no server uses.
+
+        Args:
+            mount_id(int): Mount ID.
+
+        Raises:
+            BadRequestError: servers still use it.
+
+        Example:
+            >>> api.mounts.delete_mount(1)  # doctest: +SKIP
+        """
+
+    def list_attached(self, mount_id: int | str, kind: MountTarget) -> dict[str, Any]:
+        """Lists the eggs, nodes or servers a mount is attached to.
+
+        Args:
+            mount_id(int): Mount ID.
+            kind(str): ``eggs``, ``nodes`` or ``servers``.
+
+        Returns:
+            ``{'object': 'list', 'data': [...]}`` of ``egg``, ``node`` or ``server`` objects.
+
+        Example:
+            >>> api.mounts.list_attached(1, 'servers')['data']  # doctest: +SKIP
+        """
+
+    def attach(self, mount_id: int | str, kind: MountTarget, ids: Iterable[int]) -> dict[str, Any]:
+        """Attaches a mount to eggs, nodes or servers (ones already attached are left alone).
+
+        Args:
+            mount_id(int): Mount ID.
+            kind(str): ``eggs``, ``nodes`` or ``servers``.
+            ids(list): Their IDs.
+
+        Returns:
+            The ``mount`` envelope.
+
+        Example:
+            >>> api.mounts.attach(1, 'servers', [53])  # doctest: +SKIP
+        """
+
+    def detach(self, mount_id: int | str, kind: MountTarget, target_id: int) -> None:
+        """Detaches a mount from one egg, node or server.
+
+        Args:
+            mount_id(int): Mount ID.
+            kind(str): ``eggs``, ``nodes`` or ``servers``.
+            target_id(int): The egg's, node's or server's ID.
+
+        Example:
+            >>> api.mounts.detach(1, 'servers', 53)  # doctest: +SKIP
+        """
+
+
+class SyncRoles(Protocol):
+    """The roles Pelican grants administrators' rights with (``Root Admin`` is built in and fixed). Give them
+    to users with ``api.users.assign_roles``."""
+
+    # pyjexactyl._endpoints.application.roles.Roles
+
+    def list_roles(self, params: Params = None) -> PaginatedResponse:
+        """Lists the roles (paginated, 10 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'per_page': 50, 'filter[name]': 'Support'}``.
+
+        Example:
+            >>> [r['attributes']['name'] for r in api.roles.list_roles().collect()]  # doctest: +SKIP
+            ['Root Admin', 'Support']
+        """
+
+    def get_role(self, role_id: int | str) -> dict[str, Any]:
+        """Gets one role.
+
+        Args:
+            role_id(int): Role ID.
+
+        Returns:
+            ``{'object': 'role', 'attributes': {'id': 2, 'name': 'Support', 'created_at': ..., 'updated_at':
+            ...}}``
+
+        Example:
+            >>> api.roles.get_role(2)  # doctest: +SKIP
+        """
+
+    def create_role(self, name: str) -> dict[str, Any]:
+        """Creates a role.
+
+        Args:
+            name(str): The role's name.
+
+        Returns:
+            The new ``role`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.roles.create_role('Support')  # doctest: +SKIP
+        """
+
+    def update_role(self, role_id: int | str, name: str) -> dict[str, Any]:
+        """Renames a role (not the root admin role).
+
+        Args:
+            role_id(int): Role ID.
+            name(str): The new name.
+
+        Returns:
+            The updated ``role`` envelope.
+
+        Example:
+            >>> api.roles.update_role(2, 'Helpers')  # doctest: +SKIP
+        """
+
+    def delete_role(self, role_id: int | str) -> None:
+        """Deletes a role (not the root admin role).
+
+        Args:
+            role_id(int): Role ID.
+
+        Example:
+            >>> api.roles.delete_role(2)  # doctest: +SKIP
+        """
+
+
+class SyncPlugins(Protocol):
+    """Plugins of the Pelican panel itself (not game-server plugins): import, install, update, enable,
+    disable, uninstall."""
+
+    # pyjexactyl._endpoints.application.plugins.Plugins
+
+    def list_plugins(self, params: Params = None) -> PaginatedResponse:
+        """Lists the panel's plugins (paginated, 10 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'filter[category]': 'theme'}``.
+
+        Example:
+            >>> [p['attributes']['id'] for p in api.plugins.list_plugins().collect()]  # doctest: +SKIP
+        """
+
+    def get_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Gets one plugin; ``attributes.meta.status`` is ``not_installed``, ``enabled``, ``disabled``...
+
+        Args:
+            plugin_id(str): The plugin's id, e.g. ``'example-plugin'``.
+
+        Example:
+            >>> api.plugins.get_plugin('example-plugin')['attributes']['meta']['status']  # doctest: +SKIP
+        """
+
+    def import_plugin_url(self, url: str) -> None:
+        """Downloads a plugin archive from a URL into the panel (the panel answers 201 with no body).
+
+        Args:
+            url(str): The archive's URL.
+
+        Example:
+            >>> api.plugins.import_plugin_url('https://example.com/plugin.zip')  # doctest: +SKIP
+        """
+
+    def install_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Installs an imported plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: it is already installed.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.install_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def update_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Updates a plugin that has an update.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: no update is available.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.update_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def uninstall_plugin(self, plugin_id: str, delete: bool = False) -> dict[str, Any]:
+        """Uninstalls a plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+            delete(bool): Also delete its files.
+
+        Raises:
+            BadRequestError: it is not installed.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.uninstall_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def enable_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Enables an installed plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: it cannot be enabled (not installed, or already enabled).
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.enable_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def disable_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Disables an enabled plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: it cannot be disabled.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.disable_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+
 class SyncRoot(Protocol):
     """The namespaces of the sync client :class:`~pyjexactyl.Jexactyl` (``api.client`` ...)."""
 
@@ -2890,3 +3432,8 @@ class SyncRoot(Protocol):
     user: SyncUsers
     users: SyncUsers
     approvals: SyncApprovals
+    eggs: SyncEggs
+    database_hosts: SyncDatabaseHosts
+    mounts: SyncMounts
+    roles: SyncRoles
+    plugins: SyncPlugins
