@@ -231,8 +231,8 @@ class AsyncJexactyl:
             limiter = self._limiters[api]
             if configured != default or limiter.limit is None:
                 continue  # the caller chose a limit; keep it
-            if pelican:
-                limiter.limit = min(limiter.limit, PELICAN_RATE_LIMIT)
+            if pelican and limiter.limit == default:  # not yet corrected by the panel's own headers
+                limiter.limit = PELICAN_RATE_LIMIT
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r})"
