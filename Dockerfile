@@ -3,8 +3,9 @@
 # variables.
 #
 #   docker build -t jexactyl-bot .
-#   docker run -d --name jexactyl-bot --env-file .env -v jexactyl-bot-data:/data jexactyl-bot
-#   docker run --rm --env-file .env -v jexactyl-bot-data:/data jexactyl-bot check
+#   (umask 077 && docker run --rm jexactyl-bot init --stdout > .env)    # then fill in DISCORD_TOKEN, PANEL_URL
+#   docker run --rm --env-file .env -v jexactyl-bot-data:/data jexactyl-bot check     # before the first start
+#   docker run -d --name jexactyl-bot --restart unless-stopped --env-file .env -v jexactyl-bot-data:/data jexactyl-bot
 #
 # Nothing secret is baked in: DISCORD_TOKEN, PANEL_URL, ENCRYPTION_KEY... come from the environment at run time,
 # and nothing is downloaded at run time (only `pip install` below uses the network, while building).
@@ -32,7 +33,9 @@ RUN pip install --no-cache-dir --no-deps ./pyjexactyl . \
     && pip check \
     && cd / && rm -rf /src
 
-# A non-root user owns the data volume (the SQLite database and, if ENCRYPTION_KEY is unset, secret.key).
+# A non-root user (UID/GID 10001) owns the data volume (the SQLite database and, if ENCRYPTION_KEY is unset,
+# secret.key). A bind mount instead of the volume must be writable by it: `chown 10001:10001 <host dir>`
+# (the bot checks at start and in `check`, and says so).
 RUN groupadd --system --gid 10001 bot \
     && useradd --system --uid 10001 --gid bot --home-dir /app --no-create-home --shell /usr/sbin/nologin bot \
     && mkdir -p /app /data \
@@ -42,9 +45,13 @@ WORKDIR /app
 VOLUME ["/data"]
 
 # Defaults only; override with -e / env_file. The health endpoint stays inside the container (127.0.0.1).
+# CONFIG_ERROR_DELAY: on a configuration error the bot waits 5 minutes (a stop signal ends the wait) before it
+# exits with status 78, so `restart: unless-stopped` retries a misconfigured bot every few minutes instead of
+# restarting it in a tight loop (and hammering Discord's login with a rejected token).
 ENV DATA_DIR=/data \
     HEALTH_PORT=8080 \
-    HEALTH_HOST=127.0.0.1
+    HEALTH_HOST=127.0.0.1 \
+    CONFIG_ERROR_DELAY=300
 
 USER 10001:10001
 

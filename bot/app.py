@@ -1,36 +1,32 @@
 """The Bot subclass: owns nothing it did not receive; loads the cogs and syncs the command tree.
 
 It also keeps the books operations need: which interactions are still being handled (so a shutdown can
-let them finish), one log line per interaction, and whether the gateway session is live (for
-``GET /health``).
+let them finish) and one log line per interaction (:mod:`bot.tracking`, through public hooks only), and
+whether the gateway session is live (for ``GET /health``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import logging
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from .clients import PanelClients
 from .config import BotConfig
 from .crypto import KeyVault
-from .errors import BotTree, interaction_name, send_ephemeral
+from .errors import BotTree, send_ephemeral
+from .logs import quiet_voice_warnings
 from .servers import ServerDirectory
 from .storage import Storage
+from .tracking import InteractionTracker
 
 log = logging.getLogger("bot")
-interactions_log = logging.getLogger("bot.interactions")
 
 EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.admin", "cogs.help")
 TREE_HASH_KEY = "command_tree_hash"
@@ -41,9 +37,6 @@ SHUTDOWN_GRACE = 8.0
 RESTARTING_MESSAGE = "The bot is restarting; try again in a minute."
 EXPIRED_MESSAGE = "This is no longer active (it timed out or the bot restarted). Run the command again."
 
-_EVENT_TASK_PREFIX = "discord.py: "
-"""discord.py names the tasks running event listeners ``discord.py: on_<event>``."""
-
 
 class GatedTree(BotTree):
     """Refuses interactions from outside the configured guilds, and all of them while shutting down."""
@@ -52,7 +45,7 @@ class GatedTree(BotTree):
         bot = interaction.client
         if not isinstance(bot, JexactylBot):
             return True
-        interaction.extras.setdefault("started", time.perf_counter())
+        bot.tracker.attach(interaction)  # runs in the task handling the command: in flight until it ends
         autocomplete = interaction.type is discord.InteractionType.autocomplete
         if bot.closing:
             interaction.extras["outcome"] = "rejected:restarting"
@@ -78,110 +71,6 @@ class GatedTree(BotTree):
         return True
 
 
-@dataclass(eq=False)
-class _InFlight:
-    """One interaction whose handler tasks have not all finished."""
-
-    interaction_id: int
-    kind: int
-    started: float
-    tasks: set[asyncio.Task[Any]]
-    handled: bool
-    """Whether anything besides event listeners (the command tree, a view, a modal) took it."""
-    user_id: str = "?"
-    name: str = "?"
-    interaction: discord.Interaction[Any] | None = None
-    done: bool = field(default=False)
-
-
-class InteractionTracker:
-    """Follows every interaction from ``INTERACTION_CREATE`` until the tasks it started have finished.
-
-    A shutdown waits on :meth:`wait_idle`; when an interaction's last task ends, its one log line is
-    written (unless the error handler already wrote it).
-    """
-
-    def __init__(self) -> None:
-        self._records: dict[int, _InFlight] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.total = 0
-        """Interactions seen since start."""
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def begin(self, data: dict[str, Any], tasks: set[asyncio.Task[Any]]) -> _InFlight | None:
-        """Registers the interaction in ``data`` and the tasks its dispatch created."""
-        try:
-            interaction_id = int(data["id"])
-            kind = int(data["type"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        handled = any(not task.get_name().startswith(_EVENT_TASK_PREFIX) for task in tasks)
-        record = _InFlight(interaction_id, kind, time.perf_counter(), set(tasks), handled)
-        record.user_id, record.name = _describe_raw(data)
-        self.total += 1
-        if not record.tasks:
-            self._finish(record)
-            return record
-        self._records[interaction_id] = record
-        self._idle.clear()
-        for task in tasks:
-            task.add_done_callback(functools.partial(self._task_done, record))
-        return record
-
-    def get(self, interaction_id: int) -> _InFlight | None:
-        return self._records.get(interaction_id)
-
-    def _task_done(self, record: _InFlight, task: asyncio.Task[Any]) -> None:
-        record.tasks.discard(task)
-        if not record.tasks and not record.done:
-            self._records.pop(record.interaction_id, None)
-            self._finish(record)
-            if not self._records:
-                self._idle.set()
-
-    def _finish(self, record: _InFlight) -> None:
-        record.done = True
-        interaction = record.interaction
-        if interaction is not None:
-            outcome = interaction.extras.get("outcome")
-            if not isinstance(outcome, str):
-                outcome = "failed" if interaction.command_failed else "ok"
-            log_interaction(interaction, outcome)
-        else:  # pragma: no cover - on_interaction always runs, unless the loop is torn down first
-            level = logging.DEBUG if record.kind == discord.InteractionType.autocomplete.value else logging.INFO
-            elapsed = (time.perf_counter() - record.started) * 1000
-            interactions_log.log(
-                level, "interaction user=%s command=%s outcome=unknown ms=%.0f", record.user_id, record.name, elapsed
-            )
-
-    async def wait_idle(self, timeout: float, abort: asyncio.Event | None = None) -> bool:
-        """Waits until no interaction is in flight; ``False`` if ``timeout`` or ``abort`` came first."""
-        waiters = {asyncio.ensure_future(self._idle.wait())}
-        if abort is not None:
-            waiters.add(asyncio.ensure_future(abort.wait()))
-        try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        return self._idle.is_set()
-
-
-def _describe_raw(data: dict[str, Any]) -> tuple[str, str]:
-    """User id and command name/custom id from a raw ``INTERACTION_CREATE`` payload."""
-    member = data.get("member")
-    user = member.get("user") if isinstance(member, dict) else data.get("user")
-    user_id = str(user.get("id", "?")) if isinstance(user, dict) else "?"
-    inner = data.get("data")
-    name = "?"
-    if isinstance(inner, dict):
-        name = str(inner.get("name") or inner.get("custom_id") or "?")
-    return user_id, name
-
-
 class JexactylBot(commands.Bot):
     """The Discord bot. Resources are opened by the entry point and handed in.
 
@@ -190,6 +79,7 @@ class JexactylBot(commands.Bot):
         storage: The open database.
         vault: The key vault.
         panels: The per-user panel clients.
+        **options: Further options of :class:`discord.Client` (tests pass ``guild_ready_timeout``).
     """
 
     config: BotConfig
@@ -198,15 +88,19 @@ class JexactylBot(commands.Bot):
     panels: PanelClients
     servers: ServerDirectory
 
-    def __init__(self, *, config: BotConfig, storage: Storage, vault: KeyVault, panels: PanelClients) -> None:
+    def __init__(
+        self, *, config: BotConfig, storage: Storage, vault: KeyVault, panels: PanelClients, **options: Any
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        quiet_voice_warnings()  # the bot never joins voice: PyNaCl/davey are not needed
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             help_command=None,
             tree_cls=GatedTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            **options,
         )
         self.config = config
         self.storage = storage
@@ -224,69 +118,24 @@ class JexactylBot(commands.Bot):
         self.backup_wait = 600.0
         """Seconds a backup is followed before saying it is still running."""
         self.tracker = InteractionTracker()
+        """The interactions in flight (see :mod:`bot.tracking`)."""
         self._session_live = False
+        self._served = False
+        self._gateway_changed = asyncio.Event()
         self._force_close = asyncio.Event()
         self._drain: asyncio.Future[None] | None = None
-        self._install_interaction_hook()
 
     # ------------------------------------------------------------------ interactions in flight
 
-    def _install_interaction_hook(self) -> None:
-        """Wraps discord.py's INTERACTION_CREATE parser to see every task an interaction starts.
-
-        PRIVATE discord.py API, verified on 2.7.x (``bot.discord_endpoints`` refuses other versions); this is
-        the only place the bot relies on it. ``ConnectionState.parsers`` maps gateway events to the
-        ``parse_*`` methods (the gateway reads the same dict). ``parse_interaction_create`` builds the
-        ``Interaction`` and, synchronously, creates the tasks that handle it: the command tree's
-        ``CommandTree._from_interaction`` invoker (slash commands, autocomplete), a view's or a modal's
-        dispatch task (buttons, selects, modal submits) and the ``on_interaction`` listener tasks. The tasks
-        that appear across the call are that interaction's work; a shutdown waits until they are done.
-        If the hook cannot be installed, interactions still work; only the shutdown stops waiting for them.
-        """
-        parsers: dict[str, Callable[[Any], None]] | None = getattr(self._connection, "parsers", None)
-        original = parsers.get("INTERACTION_CREATE") if isinstance(parsers, dict) else None
-        if parsers is None or original is None:  # pragma: no cover - a discord.py we do not support
-            log.warning("discord.py internals changed: in-flight interactions are not tracked")
-            return
-
-        def parse_interaction_create(data: Any) -> None:
-            # Record exactly the tasks the parser creates with a temporary task factory: O(new tasks),
-            # where diffing asyncio.all_tasks() cost O(live tasks) twice per interaction.
-            loop = asyncio.get_running_loop()
-            previous = loop.get_task_factory()
-            spawned: set[asyncio.Task[Any]] = set()
-
-            def recording_factory(
-                loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
-            ) -> asyncio.Future[Any]:
-                task = previous(loop, coro, **kwargs) if previous else asyncio.Task(coro, loop=loop, **kwargs)
-                if isinstance(task, asyncio.Task):
-                    spawned.add(task)
-                return task
-
-            loop.set_task_factory(recording_factory)
-            try:
-                original(data)
-            finally:
-                loop.set_task_factory(previous)
-            if isinstance(data, dict):
-                self.tracker.begin(data, spawned)
-
-        parsers["INTERACTION_CREATE"] = parse_interaction_create
-
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Runs for every interaction (next to its handler): attaches it to its record for logging, and
-        answers buttons and forms whose view no longer exists, which discord.py would leave unanswered."""
-        record = self.tracker.get(interaction.id)
-        if record is None:
+        """Runs for every interaction, next to its handler: answers a button or a form that no view of the
+        bot will handle any more (it timed out, or the bot restarted), which discord.py would leave
+        unanswered ("This interaction failed")."""
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
-        record.interaction = interaction
-        interaction.extras["started"] = record.started
-        if record.handled or interaction.type not in (
-            discord.InteractionType.component,
-            discord.InteractionType.modal_submit,
-        ):
+        if self.tracker.has_live_handler(interaction):
             return
+        self.tracker.attach(interaction)
         closing = self.closing
         interaction.extras["outcome"] = "rejected:restarting" if closing else "expired"
         try:
@@ -296,18 +145,36 @@ class JexactylBot(commands.Bot):
 
     # ------------------------------------------------------------------ gateway state (for /health)
 
+    async def on_connect(self) -> None:
+        self._served = True  # interactions can arrive from now on (on_ready comes a little later)
+
     async def on_ready(self) -> None:
-        self._session_live = True
+        self._set_session_live(True)
         log.info("connected to the gateway as %s (%d guild(s))", self.user, len(self.guilds))
 
     async def on_resumed(self) -> None:
-        self._session_live = True
+        self._set_session_live(True)
         log.info("gateway session resumed")
 
     async def on_disconnect(self) -> None:
         if self._session_live and not self.closing:
             log.info("gateway connection lost; reconnecting")
-        self._session_live = False
+        self._set_session_live(False)
+
+    def _set_session_live(self, live: bool) -> None:
+        self._session_live = live
+        self._gateway_changed.set()
+        self._gateway_changed = asyncio.Event()
+
+    async def wait_gateway(self, connected: bool, timeout: float) -> None:
+        """Waits until :attr:`gateway_connected` is ``connected`` (what ``GET /health`` reports).
+
+        Raises:
+            TimeoutError: Not within ``timeout`` seconds.
+        """
+        async with asyncio.timeout(timeout):
+            while self.gateway_connected is not connected:
+                await self._gateway_changed.wait()
 
     @property
     def gateway_connected(self) -> bool:
@@ -363,19 +230,11 @@ class JexactylBot(commands.Bot):
             return
         await super().start(token, reconnect=reconnect)
 
-    async def on_app_command_completion(
-        self,
-        interaction: discord.Interaction[Any],
-        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
-    ) -> None:
-        # Normally already logged by the tracker when the command's task ended; this covers the case
-        # where the tracker hook is not installed.
-        log_interaction(interaction, "ok")
-
     # ------------------------------------------------------------------ shutdown
 
     def begin_shutdown(self) -> None:
-        """Stops taking new slash commands (they are answered "restarting"); synchronous, signal-safe."""
+        """A requested shutdown (a signal): stops taking new slash commands (they are answered "restarting");
+        synchronous, signal-safe."""
         if not self.closing:
             self.closing = True
             log.info("shutting down: new commands are refused; %d interaction(s) in flight", len(self.tracker))
@@ -399,25 +258,15 @@ class JexactylBot(commands.Bot):
         """Graceful: refuse new commands, let in-flight interactions finish (up to :attr:`shutdown_grace`
         seconds) while the gateway and HTTP session still work, then disconnect. The entry point closes
         the panel clients and the database after this returns."""
-        self.begin_shutdown()
+        if not self.closing:
+            if self._served:
+                self.begin_shutdown()
+            else:  # never connected (a failed login, a stop during start-up): nothing was in flight
+                self.closing = True
         if self._drain is None:
             self._drain = asyncio.ensure_future(self._wait_in_flight())
         try:
             await asyncio.shield(self._drain)
         finally:
             await super().close()
-
-
-def log_interaction(interaction: discord.Interaction[Any], outcome: str) -> None:
-    """One line per interaction: user, command, outcome, milliseconds. Later calls for the same interaction
-    do nothing, so every path may call it. Autocomplete requests are logged at DEBUG."""
-    if interaction.extras.get("logged"):
-        return
-    interaction.extras["logged"] = True
-    started = interaction.extras.get("started")
-    elapsed = (time.perf_counter() - started) * 1000 if isinstance(started, float) else -1.0
-    name = interaction_name(interaction)
-    level = logging.DEBUG if interaction.type is discord.InteractionType.autocomplete else logging.INFO
-    interactions_log.log(
-        level, "interaction user=%s command=%s outcome=%s ms=%.0f", interaction.user.id, name, outcome, elapsed
-    )
+            self._set_session_live(False)

@@ -3,8 +3,10 @@
 Checks, in order, and prints one ✔ / ✘ line (``!`` for a warning, ``-`` for a skipped check) per item:
 
 1. the configuration (every problem of :func:`bot.config.load_config`);
-2. ``DATA_DIR`` exists or can be created, and is writable;
-3. the encryption key (``ENCRYPTION_KEY``, or ``DATA_DIR/secret.key``);
+2. ``DATA_DIR`` (and the database's directory) exists or can be created, and is writable: if not, the
+   message names the user the bot runs as and the ``chown 10001:10001`` a Docker bind mount needs;
+3. the encryption key (``ENCRYPTION_KEY``, or ``DATA_DIR/secret.key``), with a warning when the key is kept
+   on the same volume as the database it protects;
 4. the database opens (migrations applied) and every stored panel key decrypts with that key;
 5. the panel answers at ``PANEL_URL`` like a panel (an unauthenticated request gets its 401 JSON);
 6. ``PANEL_APPLICATION_KEY``, if set: an application key, or an administrator's client key;
@@ -21,9 +23,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,27 +93,25 @@ class CheckReport:
 # ---------------------------------------------------------------------------------------------- checks
 
 
-def _check_data_dir(report: CheckReport, data_dir: Path) -> bool:
-    try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        report.add("data directory", Status.FAIL, f"{data_dir} cannot be created ({exc.strerror or exc})")
-        return False
-    try:
-        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".check-", delete=True) as handle:
-            handle.write(b"ok")
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        report.add(
-            "data directory",
-            Status.FAIL,
-            f"{data_dir} is not writable ({exc.strerror or exc}): the database and key file live there; "
-            "fix its owner/permissions or point DATA_DIR elsewhere",
-        )
-        return False
-    report.add("data directory", Status.OK, f"{data_dir.resolve()} is writable")
+def _check_data_dir(report: CheckReport, config: BotConfig) -> bool:
+    from .datadir import DataDirError, ensure_writable, used_directories
+
+    for directory in used_directories(config):
+        try:
+            ensure_writable(directory)
+        except DataDirError as exc:
+            report.add("data directory", Status.FAIL, str(exc))
+            return False
+        report.add("data directory", Status.OK, f"{directory.resolve()} is writable")
     return True
+
+
+def _check_key_location(report: CheckReport, config: BotConfig) -> None:
+    from .datadir import key_beside_database
+
+    warning = key_beside_database(config)
+    if warning:
+        report.add("key storage", Status.WARN, warning)
 
 
 def _load_vault(report: CheckReport, config: BotConfig) -> tuple[Any, bool]:
@@ -341,9 +339,14 @@ async def run_checks(config: BotConfig) -> CheckReport:
     """Runs every check against ``config`` (already validated) and returns the report."""
     report = CheckReport(secrets=[config.discord_token, config.panel_application_key or "", *config.encryption_keys])
     report.add("configuration", Status.OK, f"valid (panel {config.panel_url}, data directory {config.data_dir})")
-    data_ok = _check_data_dir(report, config.data_dir)
-    vault, vault_ok = _load_vault(report, config)
-    if data_ok or config.database_url:
+    data_ok = _check_data_dir(report, config)
+    if data_ok or config.encryption_keys:
+        vault, vault_ok = _load_vault(report, config)
+    else:  # the key file would be in the unusable directory
+        report.add("encryption key", Status.SKIP, "not checked: the data directory is not usable")
+        vault, vault_ok = None, False
+    _check_key_location(report, config)
+    if data_ok:
         await _check_database(report, config, vault, vault_ok)
     else:
         report.add("database", Status.SKIP, "not checked: the data directory is not usable")

@@ -9,7 +9,6 @@ included in error messages or in the ``repr`` of :class:`BotConfig`.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -19,14 +18,26 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from .shapes import (
+    is_placeholder_host,
+    is_private_host,
+    looks_like_discord_token,
+    looks_like_panel_key,
+    parse_database_url,
+)
+
 __all__ = [
+    "DEFAULT_CONFIG_ERROR_DELAY",
     "DEFAULT_DATABASE_FILENAME",
     "DEFAULT_PANEL_TIMEOUT",
     "SECRET_FIELDS",
     "BotConfig",
     "ConfigError",
+    "config_error_delay",
     "load_config",
+    "looks_like_discord_token",
     "parse_database_url",
+    "read_environment",
 ]
 
 #: Name of the SQLite file inside ``DATA_DIR`` when ``DATABASE_URL`` is not set.
@@ -34,6 +45,9 @@ DEFAULT_DATABASE_FILENAME = "bot.db"
 
 #: Seconds one panel request may take when ``PANEL_TIMEOUT`` is not set.
 DEFAULT_PANEL_TIMEOUT = 15.0
+
+#: Seconds ``python -m bot run`` waits after a configuration error when ``CONFIG_ERROR_DELAY`` is not set.
+DEFAULT_CONFIG_ERROR_DELAY = 0.0
 
 #: Fields of :class:`BotConfig` whose values must never be displayed.
 SECRET_FIELDS: frozenset[str] = frozenset({"discord_token", "panel_application_key", "encryption_keys"})
@@ -48,17 +62,6 @@ _LOG_LEVELS: dict[str, str] = {
     "DEBUG": "DEBUG",
 }
 
-_PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
-    ipaddress.ip_network("127.0.0.0/8"),
-    ipaddress.ip_network("10.0.0.0/8"),
-    ipaddress.ip_network("172.16.0.0/12"),
-    ipaddress.ip_network("192.168.0.0/16"),
-    ipaddress.ip_network("::1/128"),
-)
-
-_PANEL_KEY_PREFIXES: tuple[str, ...] = ("ptla_", "ptlc_", "papp_", "pacc_")
-_PANEL_KEY_LENGTH = 48
-_SQLITE_URL_PREFIX = "sqlite:///"
 _GENERATE_KEY_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
@@ -103,6 +106,8 @@ class BotConfig:
     health_host: str = "127.0.0.1"
     #: Seconds one panel request may take before the user is told the panel did not answer in time.
     panel_timeout: float = DEFAULT_PANEL_TIMEOUT
+    #: Seconds ``run`` waits after a configuration error before exiting (see :func:`config_error_delay`).
+    config_error_delay: float = DEFAULT_CONFIG_ERROR_DELAY
 
     @property
     def database_path(self) -> Path:
@@ -123,42 +128,6 @@ class BotConfig:
         return f"{type(self).__name__}({', '.join(parts)})"
 
     __str__ = __repr__
-
-
-def parse_database_url(value: str) -> Path:
-    """Turn ``DATABASE_URL`` (a plain path or ``sqlite:///path``) into a :class:`Path`.
-
-    Follows the SQLAlchemy convention: ``sqlite:///relative.db`` is relative to the
-    working directory and ``sqlite:////abs/path.db`` is absolute.
-
-    :raises ValueError: for another scheme, an empty path or an in-memory database.
-    """
-    raw = value.strip()
-    if raw.lower().startswith(_SQLITE_URL_PREFIX):
-        raw = raw[len(_SQLITE_URL_PREFIX) :]
-        # Drop a query string such as "?mode=rwc"; it has no meaning for us.
-        raw = raw.split("?", 1)[0]
-    elif "://" in raw or raw.lower().startswith("sqlite:"):
-        raise ValueError(
-            "DATABASE_URL must be a file path or a sqlite:///path URL; only SQLite databases are supported"
-        )
-    if not raw:
-        raise ValueError("DATABASE_URL does not contain a file path (e.g. sqlite:///data/bot.db)")
-    if raw == ":memory:":
-        raise ValueError("DATABASE_URL must point to a file; an in-memory database would lose every link")
-    return Path(raw)
-
-
-def _is_private_host(host: str) -> bool:
-    """True for ``localhost`` and for IP addresses in loopback/RFC 1918 ranges."""
-    lowered = host.lower().rstrip(".")
-    if lowered == "localhost" or lowered.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(lowered)
-    except ValueError:
-        return False
-    return any(address.version == net.version and address in net for net in _PRIVATE_NETWORKS)
 
 
 class _Collector:
@@ -193,6 +162,13 @@ class _Collector:
             self.add("DISCORD_TOKEN must be the bare bot token, without the 'Bot ' prefix")
         elif any(ch.isspace() for ch in token):
             self.add("DISCORD_TOKEN contains whitespace: paste the token exactly as the developer portal shows it")
+        elif not looks_like_discord_token(token):
+            self.add(
+                f"DISCORD_TOKEN does not look like a bot token ({len(token)} characters): a bot token is about 70 "
+                "characters in three parts separated by dots. Copy it from "
+                "https://discord.com/developers/applications (your application → Bot → Reset Token); the "
+                "application id, public key and client secret are not the token"
+            )
         return token
 
     def panel_url(self) -> str:
@@ -200,7 +176,7 @@ class _Collector:
         if raw is None:
             self.add(
                 "PANEL_URL is not set: put the base address of your Jexactyl/Pterodactyl panel in PANEL_URL "
-                "(e.g. https://panel.example.com)"
+                "(e.g. https://panel.<your domain>)"
             )
             return ""
         try:
@@ -208,14 +184,14 @@ class _Collector:
             host = parts.hostname
             parts.port  # noqa: B018 - raises ValueError for an invalid port
         except ValueError:
-            self.add("PANEL_URL is not a valid URL: use the form https://panel.example.com")
+            self.add("PANEL_URL is not a valid URL: use the form https://panel.<your domain>")
             return ""
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
-            self.add("PANEL_URL must start with https:// (e.g. https://panel.example.com)")
+            self.add("PANEL_URL must start with https:// (e.g. https://panel.<your domain>)")
             return ""
         if not host:
-            self.add("PANEL_URL has no host name: use the form https://panel.example.com")
+            self.add("PANEL_URL has no host name: use the form https://panel.<your domain>")
             return ""
         if parts.username is not None or parts.password is not None:
             self.add("PANEL_URL must not contain a user name or password; the bot authenticates with API keys")
@@ -223,7 +199,13 @@ class _Collector:
         if parts.query or parts.fragment:
             self.add("PANEL_URL must not contain a query string or fragment; give only the panel's base address")
             return ""
-        if scheme == "http" and not _is_private_host(host):
+        if is_placeholder_host(host):
+            self.add(
+                f"PANEL_URL points to {host!r}, a placeholder reserved for documentation: put your own panel's "
+                "address in PANEL_URL (the form https://panel.<your domain>)"
+            )
+            return ""
+        if scheme == "http" and not is_private_host(host):
             self.add(
                 f"PANEL_URL uses plain http for the public host {host!r}: API keys would travel unencrypted, "
                 "so use https (http is only allowed for localhost and private 10/8, 172.16/12, 192.168/16 "
@@ -352,6 +334,16 @@ class _Collector:
             return DEFAULT_PANEL_TIMEOUT
         return seconds
 
+    def config_error_delay(self) -> float:
+        raw = self.get("CONFIG_ERROR_DELAY")
+        if raw is None:
+            return DEFAULT_CONFIG_ERROR_DELAY
+        seconds = _parse_delay(raw)
+        if seconds is None:
+            self.add(f"CONFIG_ERROR_DELAY must be a number of seconds, 0 or more (e.g. 300), not {_preview(raw)}")
+            return DEFAULT_CONFIG_ERROR_DELAY
+        return seconds
+
     def database_url(self) -> str | None:
         raw = self.get("DATABASE_URL")
         if raw is None:
@@ -364,6 +356,28 @@ class _Collector:
         return raw
 
 
+def _parse_delay(raw: str) -> float | None:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def config_error_delay(env: Mapping[str, str]) -> float:
+    """``CONFIG_ERROR_DELAY`` from ``env``, read on its own: the configuration it belongs to may not load.
+    An unset or invalid value gives :data:`DEFAULT_CONFIG_ERROR_DELAY` (an invalid one is also reported by
+    :func:`load_config`).
+
+    Example:
+        >>> config_error_delay({"CONFIG_ERROR_DELAY": "300"})
+        300.0
+    """
+    raw = (env.get("CONFIG_ERROR_DELAY") or "").strip()
+    seconds = _parse_delay(raw) if raw else None
+    return DEFAULT_CONFIG_ERROR_DELAY if seconds is None else seconds
+
+
 def _preview(value: str, limit: int = 40) -> str:
     """``repr`` of a (non-secret) value, shortened so messages stay readable."""
     if len(value) > limit:
@@ -371,20 +385,7 @@ def _preview(value: str, limit: int = 40) -> str:
     return repr(value)
 
 
-def looks_like_panel_key(key: str) -> bool:
-    """Whether ``key`` has the shape of a panel API key: 48 characters, an optional ``ptlc_``/``ptla_``/
-    ``pacc_``/``papp_`` prefix, letters and digits otherwise (legacy keys have no prefix)."""
-    if len(key) != _PANEL_KEY_LENGTH:
-        return False
-    body = key
-    for prefix in _PANEL_KEY_PREFIXES:
-        if key.startswith(prefix):
-            body = key[len(prefix) :]
-            break
-    return body.isascii() and body.isalnum()
-
-
-def _read_environment(dotenv_path: str | Path | None) -> dict[str, str]:
+def read_environment(dotenv_path: str | Path | None = ".env") -> dict[str, str]:
     """The process environment layered over the ``.env`` file (real variables win)."""
     merged: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
@@ -411,7 +412,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     :param dotenv_path: location of the ``.env`` file, or ``None`` to skip it.
     :raises ConfigError: listing every problem found.
     """
-    source: Mapping[str, str] = env if env is not None else _read_environment(dotenv_path)
+    source: Mapping[str, str] = env if env is not None else read_environment(dotenv_path)
     c = _Collector(source)
 
     discord_token = c.discord_token()
@@ -428,6 +429,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     health_port = c.health_port()
     health_host = c.get("HEALTH_HOST") or "127.0.0.1"
     panel_timeout = c.panel_timeout()
+    delay = c.config_error_delay()
 
     if c.problems:
         raise ConfigError(c.problems)
@@ -446,4 +448,5 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
         health_port=health_port,
         health_host=health_host,
         panel_timeout=panel_timeout,
+        config_error_delay=delay,
     )

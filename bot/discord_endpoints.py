@@ -7,8 +7,11 @@ followups and webhook edits -- is built from the class attribute ``discord.http.
 reconnects then use the ``resume_gateway_url`` the gateway sent in READY. (``AutoShardedClient`` asks
 ``GET /gateway/bot`` instead, which ``Route.BASE`` already redirects.)
 
-Both are undocumented internals, so this module is the ONE place that patches them, and it refuses to do
-so on a discord.py version other than the pinned 2.7.x, where the behaviour above was verified.
+These two class attributes are the only discord.py internals the bot touches, and this module is the ONE
+place that does: before setting them it checks that they still exist with the expected types (``str`` and
+``yarl.URL``), and refuses with :class:`UnsupportedDiscordVersion`, naming what changed, where they do not.
+It does not pin a discord.py version: any 2.x (``>=2.7,<3``) with these attributes works. Nothing is touched
+unless an endpoint is configured.
 
 Usage, at start-up from configuration (``DISCORD_API_BASE``, ``DISCORD_GATEWAY_URL``)::
 
@@ -43,7 +46,6 @@ import yarl
 __all__ = [
     "DEFAULT_API_BASE",
     "DEFAULT_GATEWAY_URL",
-    "SUPPORTED_DISCORD_PY",
     "UnsupportedDiscordVersion",
     "apply_discord_endpoints",
     "apply_discord_endpoints_from_env",
@@ -51,7 +53,6 @@ __all__ = [
     "reset_discord_endpoints",
 ]
 
-SUPPORTED_DISCORD_PY = (2, 7)
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 
@@ -59,23 +60,34 @@ _original: tuple[str, yarl.URL] | None = None
 
 
 class UnsupportedDiscordVersion(RuntimeError):
-    """The installed discord.py is not the version whose internals this module patches."""
+    """The installed discord.py no longer has the endpoint attributes this module sets."""
 
 
-def _check_version() -> None:
-    version = (discord.version_info.major, discord.version_info.minor)
-    if version != SUPPORTED_DISCORD_PY:
+def _check_attributes() -> None:
+    """Refuses (naming what changed) when ``Route.BASE`` or ``DiscordWebSocket.DEFAULT_GATEWAY`` is missing
+    or no longer of the type this module sets."""
+    expected = (
+        ("discord.http.Route.BASE", getattr(discord.http, "Route", None), "BASE", str),
+        (
+            "discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY",
+            getattr(discord.gateway, "DiscordWebSocket", None),
+            "DEFAULT_GATEWAY",
+            yarl.URL,
+        ),
+    )
+    problems: list[str] = []
+    for name, owner, attribute, kind in expected:
+        value = getattr(owner, attribute, None)
+        if value is None:
+            problems.append(f"{name} does not exist")
+        elif not isinstance(value, kind):
+            problems.append(f"{name} is a {type(value).__name__}, not a {kind.__name__}")
+    if problems:
         raise UnsupportedDiscordVersion(
-            f"bot.discord_endpoints patches discord.py internals verified on "
-            f"{SUPPORTED_DISCORD_PY[0]}.{SUPPORTED_DISCORD_PY[1]}.x, but discord.py {discord.__version__} is "
-            "installed. Re-check discord.http.Route.BASE and DiscordWebSocket.DEFAULT_GATEWAY in that "
-            "version, then update SUPPORTED_DISCORD_PY (and the pin in pyproject.toml)."
-        )
-    route_base = getattr(discord.http.Route, "BASE", None)
-    gateway = getattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", None)
-    if not isinstance(route_base, str) or not isinstance(gateway, yarl.URL):
-        raise UnsupportedDiscordVersion(
-            "discord.http.Route.BASE / DiscordWebSocket.DEFAULT_GATEWAY are missing or changed type"
+            f"DISCORD_API_BASE / DISCORD_GATEWAY_URL cannot be applied with discord.py {discord.__version__}: "
+            + "; ".join(problems)
+            + ". Unset both to use Discord itself, or install a discord.py in which these attributes exist "
+            "(2.7 has them)."
         )
 
 
@@ -93,14 +105,14 @@ def apply_discord_endpoints(api_base: str | None, gateway_url: str | None) -> No
     ``api_base`` is the full versioned base, e.g. ``http://127.0.0.1:8080/api/v10`` (a trailing slash is
     dropped); ``gateway_url`` a ``ws://``/``wss://`` URL (``http(s)://`` works too: aiohttp upgrades it).
     ``None`` restores Discord's default for that one. Raises :class:`UnsupportedDiscordVersion` if a URL is
-    given on a discord.py other than 2.7.x and ``ValueError`` for a malformed URL.
+    given and discord.py's two attributes are missing or changed type, and ``ValueError`` for a malformed URL.
     """
     global _original
     if api_base is None and gateway_url is None:
         if _original is not None:
             reset_discord_endpoints()
         return
-    _check_version()
+    _check_attributes()
     if _original is None:
         _original = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     base = DEFAULT_API_BASE if api_base is None else _normalise(api_base, ("http", "https"), "api_base")

@@ -146,15 +146,22 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 def interaction_name(interaction: discord.Interaction[Any]) -> str:
-    """The command's qualified name, or a component's / modal's custom_id, for log lines."""
-    try:
-        command = interaction.command
-    except Exception:  # pragma: no cover - resolving the command failed
-        command = None
-    if command is not None:
-        return command.qualified_name
-    data: dict[str, Any] = dict(interaction.data or {})
-    return str(data.get("custom_id") or data.get("name") or "?")
+    """The command's qualified name, for log lines. A button, select or form is named by the command whose
+    message or form it belongs to (its view sets ``interaction.extras["command"]``); ``?`` when that is
+    unknown (a view that no longer exists)."""
+    command_name = interaction.extras.get("command")
+    if isinstance(command_name, str):
+        return command_name
+    if interaction.type in (discord.InteractionType.application_command, discord.InteractionType.autocomplete):
+        try:
+            command = interaction.command
+        except Exception:  # pragma: no cover - resolving the command failed
+            command = None
+        if command is not None:
+            return command.qualified_name
+        data: dict[str, Any] = dict(interaction.data or {})
+        return str(data.get("name") or "?")
+    return "?"
 
 
 def _where(interaction: discord.Interaction[Any]) -> str:
@@ -165,7 +172,7 @@ class BotTree(app_commands.CommandTree[Any]):
     """The command tree: the one place errors are handled."""
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
-        from .app import log_interaction
-
-        outcome = await report_error(interaction, error)
-        log_interaction(interaction, outcome)
+        tracker = getattr(interaction.client, "tracker", None)
+        if tracker is not None:
+            tracker.attach(interaction)  # CommandNotFound comes here without the tree's interaction_check
+        await report_error(interaction, error)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from pyjexactyl.exceptions import ForbiddenError, UnauthorizedError
 
-from .config import looks_like_panel_key
 from .errors import UserFacingError
+from .shapes import looks_like_panel_key
 from .storage import LinkedAccount
 
 if TYPE_CHECKING:

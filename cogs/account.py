@@ -34,7 +34,7 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
     @app_commands.command(name="link")
     async def account_link(self, interaction: discord.Interaction[Any]) -> None:
         """Link your panel account with a client API key (asked in a private form)."""
-        await interaction.response.send_modal(LinkModal())
+        await interaction.response.send_modal(LinkModal(interaction))
 
     @app_commands.command(name="unlink")
     async def account_unlink(self, interaction: discord.Interaction[Any]) -> None:

@@ -279,7 +279,7 @@ class Admin(commands.Cog):
                 footer=f"{len(users)} user(s) · page {page + 1}/{pages} · 👑 panel admin",
             )
 
-        await Paginator(ListPageSource(users, PER_PAGE, format_page), interaction.user.id).start(interaction)
+        await Paginator(ListPageSource(users, PER_PAGE, format_page), interaction).start(interaction)
 
     @user.command(name="info")
     @app_commands.describe(user="A panel user id, username, e-mail, or a Discord mention / discord:<id>")

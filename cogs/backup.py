@@ -23,6 +23,7 @@ from bot.audit import audited
 from bot.embeds import clip, discord_time, escape, human_bytes, make_embed
 from bot.errors import UserFacingError
 from bot.servers import CHOICE_NAME_MAX, CHOICES_MAX, ServerRef, TTLCache
+from bot.ui.base import BotView
 from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
 
@@ -202,7 +203,7 @@ class Backups(commands.Cog):
             footer += f"progress  {FAILED} failed  {LOCKED} locked"
             return make_embed(title, "\n\n".join(lines), footer=footer)
 
-        await Paginator(ListPageSource(backups, PER_PAGE, format_page), interaction.user.id).start(interaction)
+        await Paginator(ListPageSource(backups, PER_PAGE, format_page), interaction).start(interaction)
 
     @backup.command(name="create")
     @app_commands.describe(
@@ -305,7 +306,7 @@ class Backups(commands.Cog):
         )
         view: discord.ui.View | None = None
         if len(url) <= 512:
-            view = discord.ui.View()
+            view = BotView(interaction)
             view.add_item(discord.ui.Button(label="Download", style=discord.ButtonStyle.link, url=url))
         if view is None:
             await interaction.followup.send(embed=embed, ephemeral=True)

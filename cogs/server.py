@@ -153,7 +153,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
                 footer=f"{total} server{'s' if total != 1 else ''} · page {page + 1} of {pages}",
             )
 
-        paginator = Paginator(ListPageSource(servers, PER_PAGE, format_page), interaction.user.id)
+        paginator = Paginator(ListPageSource(servers, PER_PAGE, format_page), interaction)
         await paginator.start(interaction)
 
     # ------------------------------------------------------------------ status

@@ -166,10 +166,27 @@ def test_the_console_script_names_what_is_missing(
         return None if name == "discord" else real(name, package)
 
     monkeypatch.setattr(importlib.util, "find_spec", without_discord)
-    assert bot.cli.main(["--version"]) == bot.cli.MISSING_DEPENDENCIES_STATUS
-    err = capsys.readouterr().err
-    assert "discord.py>=2.7,<3" in err and "pip install jexactyl-bot" in err
-    assert "Traceback" not in err
+    for command in (["run"], ["check"], ["rotate-keys"], []):
+        assert bot.cli.main(command) == bot.cli.MISSING_DEPENDENCIES_STATUS, command
+        err = capsys.readouterr().err
+        assert "discord.py>=2.7,<3" in err and "pip install jexactyl-bot" in err
+        assert "Traceback" not in err
+    # Help and versions need none of them.
+    assert bot.cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("jexactyl-bot ")
+    assert bot.cli.main(["--help"]) == 0
+    assert "rotate-keys" in capsys.readouterr().out
+
+
+def test_python_m_bot_names_a_missing_dependency_instead_of_a_traceback(tmp_path: Path) -> None:
+    """``python -m bot`` (not only the console script) goes through the dependency check: here discord.py
+    cannot be imported at all."""
+    code = "import runpy, sys; sys.modules['discord'] = None; runpy.run_module('bot', run_name='__main__')"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "run"], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == bot.cli.MISSING_DEPENDENCIES_STATUS, done.stderr
+    assert "discord.py>=2.7,<3" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_library_reports_its_version() -> None:

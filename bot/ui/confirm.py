@@ -6,38 +6,33 @@ from typing import Any
 
 import discord
 
-from ..errors import report_error
+from .base import BotView
 
 
-class ConfirmView(discord.ui.View):
+class ConfirmView(BotView):
     """Two buttons; :attr:`value` is ``True`` (confirmed), ``False`` (cancelled) or ``None`` (timed out).
 
     Args:
-        owner_id: The only user who may answer.
+        origin: The interaction asking; only its user may answer.
         confirm_label: Label of the danger button, e.g. ``Delete backup``.
         timeout: Seconds to wait for an answer.
     """
 
-    def __init__(self, owner_id: int, confirm_label: str, *, timeout: float = 60.0) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
+    not_yours = "This confirmation is not yours."
+
+    def __init__(self, origin: discord.Interaction[Any], confirm_label: str, *, timeout: float = 60.0) -> None:
+        super().__init__(origin, timeout=timeout)
         self.value: bool | None = None
         self.confirm_button.label = confirm_label[:80]
 
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message("This confirmation is not yours.", ephemeral=True)
-            return False
-        return True
-
-    def _disable(self) -> None:
+    def disable_buttons(self) -> None:
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
 
     async def _answer(self, interaction: discord.Interaction[Any], value: bool) -> None:
         self.value = value
-        self._disable()
+        self.disable_buttons()
         await interaction.response.edit_message(view=self)
         self.stop()
 
@@ -49,11 +44,6 @@ class ConfirmView(discord.ui.View):
     async def cancel_button(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         await self._answer(interaction, False)
 
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
-
 
 async def confirm(
     interaction: discord.Interaction[Any], question: str, confirm_label: str, *, timeout: float = 60.0
@@ -62,11 +52,11 @@ async def confirm(
 
     Returns ``True`` only when the user pressed the danger button; the message then says what happens next.
     """
-    view = ConfirmView(interaction.user.id, confirm_label, timeout=timeout)
+    view = ConfirmView(interaction, confirm_label, timeout=timeout)
     message = await interaction.followup.send(question, view=view, ephemeral=True, wait=True)
     await view.wait()
     if view.value is None:
-        view._disable()
+        view.disable_buttons()
         content = f"{question}\n*Timed out: nothing was done.*"
         await interaction.followup.edit_message(message.id, content=content, view=view)
     elif not view.value:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ..embeds import escape
-from ..errors import report_error
 from ..linking import link_account
+from .base import BotModal
 
 if TYPE_CHECKING:
     from ..app import JexactylBot
 
 
-class LinkModal(discord.ui.Modal, title="Link your panel account"):
+class LinkModal(BotModal, title="Link your panel account"):
     """One field: the client API key. On submit the key is checked live and stored encrypted."""
 
     key: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -35,6 +35,3 @@ class LinkModal(discord.ui.Modal, title="Link your panel account"):
             f"Linked to panel account **{escape(link.panel_username)}**.{admin} Try `/server list`.",
             ephemeral=True,
         )
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
-        await report_error(interaction, error)

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import discord
 
-from ..errors import report_error
+from .base import BotModal, BotView
 
 T = TypeVar("T")
 log = logging.getLogger("bot.ui.paginator")
@@ -56,11 +56,11 @@ class ListPageSource(PageSource[T]):
         return await self._format(self.items[start : start + self.per_page], page, self.page_count())
 
 
-class _JumpModal(discord.ui.Modal, title="Go to page"):
+class _JumpModal(BotModal, title="Go to page"):
     number: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Page number", min_length=1, max_length=6)
 
-    def __init__(self, paginator: Paginator[Any]) -> None:
-        super().__init__(timeout=120)
+    def __init__(self, origin: discord.Interaction[Any], paginator: Paginator[Any]) -> None:
+        super().__init__(origin, timeout=120)
         self.paginator = paginator
         self.number.placeholder = f"1 to {paginator.source.page_count()}"
 
@@ -75,23 +75,21 @@ class _JumpModal(discord.ui.Modal, title="Go to page"):
             return
         await self.paginator.show(interaction, page - 1)
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
 
-
-class Paginator(discord.ui.View, Generic[T]):
+class Paginator(BotView, Generic[T]):
     """Navigation buttons over a :class:`PageSource`.
 
     Args:
         source: What to show.
-        owner_id: The Discord user allowed to press the buttons.
+        origin: The (deferred) interaction the pages answer; only its user may press the buttons.
         timeout: Seconds of inactivity before the buttons disable themselves.
     """
 
-    def __init__(self, source: PageSource[T], owner_id: int, *, timeout: float = 180.0) -> None:
-        super().__init__(timeout=timeout)
+    not_yours = "Only the person who ran the command can turn these pages."
+
+    def __init__(self, source: PageSource[T], origin: discord.Interaction[Any], *, timeout: float = 180.0) -> None:
+        super().__init__(origin, timeout=timeout)
         self.source = source
-        self.owner_id = owner_id
         self.page = 0
         self.message: discord.Message | None = None
         self._origin: discord.Interaction[Any] | None = None
@@ -121,14 +119,6 @@ class Paginator(discord.ui.View, Generic[T]):
         self._update_buttons()
         await interaction.edit_original_response(embed=embed, view=self)
 
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "Only the person who ran the command can turn these pages.", ephemeral=True
-            )
-            return False
-        return True
-
     async def on_timeout(self) -> None:
         for item in self.children:
             if isinstance(item, discord.ui.Button):
@@ -138,11 +128,6 @@ class Paginator(discord.ui.View, Generic[T]):
                 await self._origin.followup.edit_message(self.message.id, view=self)
             except discord.HTTPException as exc:
                 log.debug("could not disable paginator buttons: %s", exc)
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
     @discord.ui.button(label="≪", style=discord.ButtonStyle.secondary)
     async def first(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
@@ -154,7 +139,7 @@ class Paginator(discord.ui.View, Generic[T]):
 
     @discord.ui.button(label="1/1", style=discord.ButtonStyle.secondary)
     async def counter(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        await interaction.response.send_modal(_JumpModal(self))
+        await interaction.response.send_modal(_JumpModal(interaction, self))
 
     @discord.ui.button(label="›", style=discord.ButtonStyle.primary)
     async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:

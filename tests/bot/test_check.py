@@ -18,9 +18,9 @@ from bot.crypto import KeyVault
 from bot.storage import Storage
 from pyjexactyl.testing import FakePanel
 from tests.bot.helpers import free_port
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import FakeDiscord, bot_token
 
-DISCORD_TOKEN = "canary-discord-token-0123456789abcdef"
+DISCORD_TOKEN = bot_token()
 LINKED_USER = 710000000000000001
 
 
@@ -156,11 +156,35 @@ async def test_a_proxy_error_page_is_not_a_panel(panel: FakePanel, discord: Fake
 
 
 async def test_a_rejected_discord_token_fails(panel: FakePanel, discord: FakeDiscord, tmp_path: Path) -> None:
-    env = {**base_env(panel, discord, tmp_path, Fernet.generate_key().decode()), "DISCORD_TOKEN": "wrong-token-123"}
+    wrong = bot_token()
+    env = {**base_env(panel, discord, tmp_path, Fernet.generate_key().decode()), "DISCORD_TOKEN": wrong}
     report = await run_checks(config_for(env))
     assert not report.ok
     assert line(report, "Discord token").startswith("✘ Discord rejected DISCORD_TOKEN (401)")
-    assert "wrong-token-123" not in "\n".join(report.lines())
+    assert wrong not in "\n".join(report.lines())
+
+
+def test_a_token_of_the_wrong_shape_is_named_without_contacting_discord(capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"DISCORD_TOKEN": "notatoken", "PANEL_URL": "https://panel.mygameserver.net"}
+    assert check_main(env, dotenv_path=None) == 1
+    out = capsys.readouterr().out
+    assert "✘ configuration: DISCORD_TOKEN does not look like a bot token (9 characters)" in out
+    assert "Discord token:" not in out  # nothing was sent to Discord
+    assert "notatoken" not in out
+
+
+async def test_a_key_generated_beside_the_database_is_a_warning(
+    panel: FakePanel, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    env = base_env(panel, discord, tmp_path, "")
+    report = await run_checks(config_for(env))
+    assert report.ok, report.lines()  # a warning, not a failure
+    warning = line(report, "key storage")
+    assert warning.startswith(f"! ENCRYPTION_KEY is not set, so the encryption key is kept in {tmp_path}/secret.key")
+    assert f"in the same directory as the database it protects ({tmp_path}/bot.db)" in warning
+    assert "Set ENCRYPTION_KEY instead" in warning and "back it up somewhere else" in warning
+    with_key = await run_checks(config_for(base_env(panel, discord, tmp_path, Fernet.generate_key().decode())))
+    assert not [r for r in with_key.results if r.name == "key storage"]
 
 
 async def test_an_unwritable_data_dir_fails(panel: FakePanel, discord: FakeDiscord, tmp_path: Path) -> None:

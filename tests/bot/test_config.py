@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import BotConfig, ConfigError, load_config
+from bot.config import BotConfig, ConfigError, config_error_delay, load_config
+from tests.fake_discord import bot_token
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.super-secret-token-value_xyz"
 APP_KEY = "ptla_" + "A1b2C3d4E5" * 4 + "xyz"  # 5 + 43 = 48 characters
@@ -25,11 +26,13 @@ ALL_VARS = (
     "LOG_LEVEL",
     "HEALTH_PORT",
     "HEALTH_HOST",
+    "PANEL_TIMEOUT",
+    "CONFIG_ERROR_DELAY",
 )
 
 
 def base_env(**overrides: str) -> dict[str, str]:
-    env = {"DISCORD_TOKEN": TOKEN, "PANEL_URL": "https://panel.example.com"}
+    env = {"DISCORD_TOKEN": TOKEN, "PANEL_URL": "https://panel.mygameserver.net"}
     env.update(overrides)
     return env
 
@@ -50,7 +53,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_minimal_config_has_defaults() -> None:
     config = load_config(base_env())
     assert config.discord_token == TOKEN
-    assert config.panel_url == "https://panel.example.com"
+    assert config.panel_url == "https://panel.mygameserver.net"
     assert config.panel_application_key is None
     assert config.data_dir == Path("./data")
     assert config.database_path == Path("./data") / "bot.db"
@@ -68,7 +71,7 @@ def test_full_config() -> None:
     k1, k2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     config = load_config(
         base_env(
-            PANEL_URL="https://panel.example.com/",
+            PANEL_URL="https://panel.mygameserver.net/",
             PANEL_APPLICATION_KEY=APP_KEY,
             DATA_DIR="/srv/bot",
             ENCRYPTION_KEY=f"{k1}, {k2}",
@@ -81,7 +84,7 @@ def test_full_config() -> None:
             HEALTH_HOST="0.0.0.0",
         )
     )
-    assert config.panel_url == "https://panel.example.com"
+    assert config.panel_url == "https://panel.mygameserver.net"
     assert config.panel_application_key == APP_KEY
     assert config.encryption_keys == (k1, k2)
     assert config.guild_ids == (123456789012345678, 223456789012345678)
@@ -117,7 +120,7 @@ def test_missing_required_variables_are_reported_together() -> None:
 
 def test_all_problems_collected_at_once() -> None:
     problems = problems_for(
-        PANEL_URL="http://panel.example.com",
+        PANEL_URL="http://panel.mygameserver.net",
         PANEL_APPLICATION_KEY="short",
         ENCRYPTION_KEY="nope",
         GUILD_IDS="abc",
@@ -157,10 +160,67 @@ def test_token_with_bot_prefix_rejected_without_echo() -> None:
 
 
 @pytest.mark.parametrize(
+    ("token", "why"),
+    [
+        ("notatoken", "one word"),
+        ("a" * 32, "an OAuth2 client secret"),
+        ("1087654321098765432", "an application id"),
+        ("0" * 64, "a public key"),
+        ("MTA4NzY1NDMyMTA5ODc2NTQzMg.GabcDE", "two parts"),
+        ("bm90IGEgbnVtYmVyIGF0IGFsbA.GabcDE.abcdefghijklmnopqrstuvwxyz012", "the first part is not a user id"),
+        ("MTA4NzY1NDMyMTA5ODc2NTQzMg.GabcDE.abc+def/ghijklmnopqrstuvwxyz", "not base64url"),
+    ],
+)
+def test_a_token_of_the_wrong_shape_is_named_at_once(token: str, why: str) -> None:
+    problems = problems_for(DISCORD_TOKEN=token)
+    assert len(problems) == 1, why
+    assert problems[0].startswith(f"DISCORD_TOKEN does not look like a bot token ({len(token)} characters)")
+    assert "Reset Token" in problems[0] and "client secret" in problems[0]
+    assert token not in problems[0]
+
+
+def test_real_token_shapes_pass() -> None:
+    assert load_config(base_env()).discord_token == TOKEN
+    for token in (bot_token(), bot_token(1234567890123456789), bot_token(12345678901234567)):
+        assert load_config(base_env(DISCORD_TOKEN=token)).discord_token == token
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "https://panel.example.com",
-        "https://panel.example.com:8443/sub/path/",
+        "https://panel.example.com:8443/",
+        "https://example.org",
+        "http://panel.example.net",
+        "https://PANEL.EXAMPLE.COM.",
+        "https://panel.example",
+        "https://my.panel.invalid",
+    ],
+)
+def test_a_documentation_placeholder_is_not_a_panel(url: str) -> None:
+    problems = problems_for(PANEL_URL=url)
+    assert len(problems) == 1
+    assert "a placeholder reserved for documentation" in problems[0]
+    assert "put your own panel's address in PANEL_URL" in problems[0]
+
+
+def test_config_error_delay() -> None:
+    assert load_config(base_env()).config_error_delay == 0.0
+    assert load_config(base_env(CONFIG_ERROR_DELAY="300")).config_error_delay == 300.0
+    assert load_config(base_env(CONFIG_ERROR_DELAY=" 2.5 ")).config_error_delay == 2.5
+    for bad in ("-1", "abc", "nan", "inf", "5m"):
+        (problem,) = problems_for(CONFIG_ERROR_DELAY=bad)
+        assert problem.startswith("CONFIG_ERROR_DELAY must be a number of seconds, 0 or more")
+        # Read on its own (the configuration it belongs to may not load), a bad value means no delay.
+        assert config_error_delay({"CONFIG_ERROR_DELAY": bad}) == 0.0
+    assert config_error_delay({"CONFIG_ERROR_DELAY": "300", "DISCORD_TOKEN": "notatoken"}) == 300.0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://panel.mygameserver.net",
+        "https://panel.mygameserver.net:8443/sub/path/",
         "http://localhost",
         "http://localhost:8080",
         "http://127.0.0.1",
@@ -181,16 +241,16 @@ def test_valid_panel_urls(url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "fragment"),
     [
-        ("http://panel.example.com", "use https"),
+        ("http://panel.mygameserver.net", "use https"),
         ("http://8.8.8.8", "use https"),
         ("http://172.32.0.1", "use https"),
         ("http://[2001:db8::1]", "use https"),
-        ("ftp://panel.example.com", "must start with https://"),
-        ("panel.example.com", "must start with https://"),
+        ("ftp://panel.mygameserver.net", "must start with https://"),
+        ("panel.mygameserver.net", "must start with https://"),
         ("https://", "no host"),
-        ("https://user:pw@panel.example.com", "user name or password"),
-        ("https://panel.example.com/?x=1", "query string"),
-        ("https://panel.example.com:99999", "not a valid URL"),
+        ("https://user:pw@panel.mygameserver.net", "user name or password"),
+        ("https://panel.mygameserver.net/?x=1", "query string"),
+        ("https://panel.mygameserver.net:99999", "not a valid URL"),
     ],
 )
 def test_invalid_panel_urls(url: str, fragment: str) -> None:
@@ -325,7 +385,7 @@ def test_repr_hides_secrets() -> None:
         assert APP_KEY not in text
         assert key not in text
         assert "discord_token=<redacted>" in text
-        assert "panel_url='https://panel.example.com'" in text
+        assert "panel_url='https://panel.mygameserver.net'" in text
     unset = repr(load_config(base_env()))
     assert "panel_application_key=None" in unset
     assert "encryption_keys=()" in unset
@@ -336,7 +396,7 @@ def test_config_error_never_contains_secret_values() -> None:
         load_config(
             {
                 "DISCORD_TOKEN": "Bot " + TOKEN,
-                "PANEL_URL": "http://example.com",
+                "PANEL_URL": "http://mygameserver.net",
                 "PANEL_APPLICATION_KEY": "ptla_TOO-SHORT-SECRET",
                 "ENCRYPTION_KEY": "SECRET-NOT-FERNET",
             }
@@ -351,15 +411,15 @@ def test_config_error_never_contains_secret_values() -> None:
 def test_dotenv_is_loaded_without_overriding_real_env(tmp_path: Path, clean_environ: pytest.MonkeyPatch) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text(
-        f"# comment\nDISCORD_TOKEN={TOKEN}\nPANEL_URL=https://from-dotenv.example\nLOG_LEVEL=DEBUG\nGUILD_IDS=1,2\n",
+        f"# comment\nDISCORD_TOKEN={TOKEN}\nPANEL_URL=https://from-dotenv.mygameserver.net\nLOG_LEVEL=DEBUG\nGUILD_IDS=1,2\n",
         encoding="utf-8",
     )
-    clean_environ.setenv("PANEL_URL", "https://from-env.example")
+    clean_environ.setenv("PANEL_URL", "https://from-env.mygameserver.net")
     clean_environ.setenv("LOG_LEVEL", "ERROR")
     config = load_config(dotenv_path=dotenv)
     assert config.discord_token == TOKEN  # only in .env
     assert config.guild_ids == (1, 2)  # only in .env
-    assert config.panel_url == "https://from-env.example"  # real env wins
+    assert config.panel_url == "https://from-env.mygameserver.net"  # real env wins
     assert config.log_level == "ERROR"  # real env wins
     import os
 
@@ -368,9 +428,9 @@ def test_dotenv_is_loaded_without_overriding_real_env(tmp_path: Path, clean_envi
 
 def test_missing_dotenv_file_is_fine(tmp_path: Path, clean_environ: pytest.MonkeyPatch) -> None:
     clean_environ.setenv("DISCORD_TOKEN", TOKEN)
-    clean_environ.setenv("PANEL_URL", "https://panel.example.com")
+    clean_environ.setenv("PANEL_URL", "https://panel.mygameserver.net")
     config = load_config(dotenv_path=tmp_path / "does-not-exist.env")
-    assert config.panel_url == "https://panel.example.com"
+    assert config.panel_url == "https://panel.mygameserver.net"
     assert load_config(dotenv_path=None).discord_token == TOKEN
 
 

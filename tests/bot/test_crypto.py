@@ -26,6 +26,7 @@ from bot.rotate_keys import (
     verify_keys,
 )
 from bot.storage import Storage
+from tests.fake_discord import bot_token
 
 PANEL_KEY = "ptlc_" + "S3cr3tPanelKey" * 3 + "x"  # 48 characters
 
@@ -174,7 +175,7 @@ def test_loose_key_file_permissions_warn(tmp_path: Path, caplog: pytest.LogCaptu
 
 
 def make_config(tmp_path: Path, keys: list[str] | None) -> BotConfig:
-    env = {"DISCORD_TOKEN": "token", "PANEL_URL": "https://panel.example.com", "DATA_DIR": str(tmp_path)}
+    env = {"DISCORD_TOKEN": bot_token(), "PANEL_URL": "https://panel.mygameserver.net", "DATA_DIR": str(tmp_path)}
     if keys:
         env["ENCRYPTION_KEY"] = ",".join(keys)
     return load_config(env)

@@ -12,17 +12,23 @@ import json
 import os
 import re
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.cli import EXIT_CONFIG
+from bot.datadir import IMAGE_GID, IMAGE_UID
 from bot.health import HealthServer
 from bot.storage import Storage
-from tests.bot.helpers import free_port
+from tests.bot.helpers import bot_process, free_port
+from tests.fake_discord import bot_token
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD", re.I)
@@ -88,6 +94,8 @@ def test_slim_python_base_and_a_non_root_user() -> None:
     assert all_of("FROM") == ["python:3.11-slim"]
     user = last("USER")
     assert user.split(":")[0] not in ("root", "0"), user
+    # The UID/GID the bot names when /data is not writable is the one the image runs as.
+    assert user == f"{IMAGE_UID}:{IMAGE_GID}"
     # The user exists before it is used.
     assert any("useradd" in r and "10001" in r for r in all_of("RUN"))
     names = [instr for instr, _ in instructions()]
@@ -101,6 +109,8 @@ def test_data_volume_and_defaults() -> None:
     assert env["DATA_DIR"] == "/data"
     assert env["HEALTH_PORT"] == "8080"
     assert env["HEALTH_HOST"] == "127.0.0.1"
+    # A configuration error waits 5 minutes before exiting, so the restart policy does not spin.
+    assert env["CONFIG_ERROR_DELAY"] == "300"
     # /data belongs to the user the bot runs as.
     assert any("chown bot:bot" in r and "/data" in r for r in all_of("RUN"))
 
@@ -163,6 +173,32 @@ def test_compose_example() -> None:
     assert re.search(r"^\s+restart: unless-stopped$", text, re.M)
     assert "healthcheck:" not in text  # the image's HEALTHCHECK is inherited
     assert not SECRET_NAME.search(re.sub(r"#.*", "", text).replace("env_file", ""))
+    # The bind-mount case names the image's user.
+    assert f"chown -R {IMAGE_UID}:{IMAGE_GID}" in text
+
+
+def setup_steps(text: str) -> list[str]:
+    """The commands of a set-up walkthrough, in order: ``init``, ``check``, starting the bot."""
+    steps = []
+    for line in text.splitlines():
+        if re.search(r"\binit\b.*(> \.env|--stdout)|python -m bot init", line):
+            steps.append("init")
+        elif re.search(r"(compose run --rm bot|jexactyl-bot) check\b", line):
+            steps.append("check")
+        elif re.search(r"compose up -d|docker run -d", line):
+            steps.append("start")
+    return list(dict.fromkeys(steps))
+
+
+def test_the_readme_and_the_compose_file_agree_on_when_to_check() -> None:
+    """``check`` comes after ``init`` and before the first start, in both walkthroughs."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    docker_section = readme[readme.index("### Docker") :]
+    docker_section = docker_section[: docker_section.index("\n### ", 1)]
+    assert setup_steps(compose) == ["init", "check", "start"], compose
+    assert setup_steps(docker_section) == ["init", "check", "start"], docker_section
+    assert "before the first start" in compose and "before the first start" in docker_section
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -170,17 +206,86 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", ""), "HOME": "/nonexistent", **env_pairs(), **extra}
 
 
-def test_the_start_command_needs_only_environment_variables(tmp_path: Path) -> None:
+async def test_the_start_command_needs_only_environment_variables(tmp_path: Path) -> None:
+    """Without configuration the image's start command lists what is missing, waits CONFIG_ERROR_DELAY (the
+    image's 300 s) so that ``restart: unless-stopped`` does not spin, and ends that wait at once on SIGTERM
+    (``docker stop``) with status 78."""
+    argv = exec_form(last("ENTRYPOINT")) + exec_form(last("CMD"))
+    assert argv[:3] == ["python", "-m", "bot"]
+    async with bot_process(clean_env(), tmp_path, *argv[3:]) as bot:
+        await bot.wait_line(r"waiting 300 s \(CONFIG_ERROR_DELAY\) before exiting with status 78")
+        assert bot.process.returncode is None  # still waiting: no tight restart loop
+        signalled = time.monotonic()
+        bot.process.send_signal(signal.SIGTERM)
+        status = await bot.wait_exit(10)
+    assert status == EXIT_CONFIG
+    assert time.monotonic() - signalled < 5
+    # No interactive set-up: the missing configuration is listed.
+    assert "DISCORD_TOKEN is not set" in bot.output and "PANEL_URL is not set" in bot.output
+    assert "Traceback" not in bot.output
+
+
+def test_the_entry_point_prints_help_without_running_anything(tmp_path: Path) -> None:
+    entry = in_this_venv(exec_form(last("ENTRYPOINT")))
+    for args in (["--help"], ["run", "--help"], ["check", "--help"]):
+        shown = subprocess.run([*entry, *args], cwd=tmp_path, env=clean_env(), capture_output=True, text=True)
+        assert shown.returncode == 0 and shown.stdout.startswith("usage: python -m bot"), (args, shown)
+        assert "not set" not in shown.stdout + shown.stderr  # no configuration was read
+
+
+def test_without_a_delay_a_configuration_error_exits_78_at_once(tmp_path: Path) -> None:
     argv = in_this_venv(exec_form(last("ENTRYPOINT")) + exec_form(last("CMD")))
-    done = subprocess.run(argv, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=30)
-    # No interactive set-up: the missing configuration is listed and the process exits.
-    assert done.returncode == 2
-    assert "DISCORD_TOKEN is not set" in done.stderr and "PANEL_URL is not set" in done.stderr
-    assert "Traceback" not in done.stderr
-    shown = subprocess.run(
-        [*in_this_venv(exec_form(last("ENTRYPOINT"))), "help"], cwd=tmp_path, env=clean_env(), capture_output=True
+    env = clean_env(CONFIG_ERROR_DELAY="0", DISCORD_TOKEN="notatoken", PANEL_URL="https://panel.example.com")
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == EXIT_CONFIG
+    # Both named at once, without contacting anything.
+    assert "DISCORD_TOKEN does not look like a bot token" in done.stderr
+    assert "PANEL_URL points to 'panel.example.com', a placeholder" in done.stderr
+    assert "waiting" not in done.stderr and "notatoken" not in done.stderr
+
+
+def _owned_by_another_user(data_dir: Path) -> list[str]:
+    """Makes ``data_dir`` what a bind mount owned by another UID is to the image's user, and returns the
+    command prefix that runs a process as such a user. As root: ``data_dir`` belongs to 65534 (mode 0700) and
+    the process runs without the capabilities that let root ignore file permissions (``setpriv``). Otherwise:
+    ``data_dir`` is read-only for ourselves."""
+    data_dir.mkdir(mode=0o700)
+    if os.geteuid() != 0:
+        data_dir.chmod(0o500)
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:  # pragma: no cover - util-linux is on every machine we use
+        pytest.skip("running as root without setpriv: cannot take away root's permission override")
+    os.chown(data_dir, 65534, 65534)
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_an_unwritable_bind_mount_is_named_with_the_fix(tmp_path: Path, command: str) -> None:
+    data_dir = tmp_path / "data"
+    prefix = _owned_by_another_user(data_dir)
+    env = clean_env(
+        DATA_DIR=str(data_dir),
+        CONFIG_ERROR_DELAY="0",
+        DISCORD_TOKEN=bot_token(),
+        PANEL_URL="http://127.0.0.1:9",
+        DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
+        DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway",
     )
-    assert shown.returncode == 0 and b"check" in shown.stdout and b"health" in shown.stdout
+    argv = [*prefix, *in_this_venv([*exec_form(last("ENTRYPOINT")), command])]
+    try:
+        done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        data_dir.chmod(0o700)
+    output = done.stdout + done.stderr
+    assert done.returncode == (EXIT_CONFIG if command == "run" else 1), output
+    assert f"the data directory {data_dir} is not writable by this process" in output
+    assert f"The Docker image runs as UID/GID {IMAGE_UID}" in output
+    assert f"chown {IMAGE_UID}:{IMAGE_GID}" in output
+    assert "Traceback" not in output
+    if command == "check":
+        assert "✘ data directory:" in output
 
 
 class _ReadyBot:

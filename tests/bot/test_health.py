@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,17 @@ import aiohttp
 import pytest_asyncio
 from cryptography.fernet import Fernet
 
-from bot.__main__ import run_bot
 from bot.app import JexactylBot
 from bot.clients import PanelClients
 from bot.config import load_config
 from bot.crypto import KeyVault
 from bot.discord_endpoints import reset_discord_endpoints
 from bot.health import HealthServer, probe, probe_main
+from bot.runtime import run_bot
 from bot.storage import Storage
 from pyjexactyl.testing import FakePanel
 from tests.bot.helpers import free_port
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import FakeDiscord, bot_token
 
 GUILD_ID = 910000000000000001
 
@@ -38,25 +37,14 @@ async def get(url: str) -> tuple[int, dict[str, Any]]:
         return response.status, await response.json()
 
 
-async def wait_status(url: str, status: int, timeout: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            code, body = await get(url)
-        except aiohttp.ClientConnectionError as exc:
-            last = exc
-        else:
-            if code == status:
-                return body
-            last = (code, body)
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"health never answered {status}; last: {last}")
+async def status_once(url: str) -> tuple[int, dict[str, Any]]:
+    """``GET /health`` (the health server is up: it starts before the bot connects)."""
+    return await get(url)
 
 
 async def test_not_ready_closing_and_closed_store(panel: FakePanel, tmp_path: Path) -> None:
     config = load_config(
-        {"DISCORD_TOKEN": "x" * 20, "PANEL_URL": panel.url, "DATA_DIR": str(tmp_path)}, dotenv_path=None
+        {"DISCORD_TOKEN": bot_token(), "PANEL_URL": panel.url, "DATA_DIR": str(tmp_path)}, dotenv_path=None
     )
     storage = await Storage.open(tmp_path / "bot.db")
     vault = KeyVault([Fernet.generate_key()])
@@ -106,32 +94,34 @@ async def test_health_follows_the_gateway_and_the_store(panel: FakePanel, discor
     def on_start(bot: JexactylBot) -> None:
         started.append(bot)
         bot.before_identify_hook = identify_now  # type: ignore[method-assign]
-        bot._connection.guild_ready_timeout = 0.3  # on_ready 0.3 s after the last GUILD_CREATE instead of 2 s
 
-    task = asyncio.create_task(run_bot(config, on_start=on_start))
+    # on_ready 0.3 s after the last GUILD_CREATE instead of discord.py's default 2 s (a public Client option).
+    task = asyncio.create_task(run_bot(config, on_start=on_start, bot_options={"guild_ready_timeout": 0.3}))
     url = f"http://127.0.0.1:{port}/health"
     try:
-        # Before READY (and the guild_ready_timeout after it): 503.
-        first = await wait_status(url, 503)
-        assert first["status"] == "unavailable" and first["store"] == "ok"
-        body = await wait_status(url, 200)
-        assert body["status"] == "ok" and body["gateway"] == "connected" and body["store"] == "ok"
+        await discord.wait_ready(10)  # IDENTIFY answered: the health server is up, READY not yet dispatched
+        bot: JexactylBot = started[0]
+        await bot.wait_gateway(True, 10)
+        code, body = await status_once(url)
+        assert code == 200 and body["status"] == "ok" and body["gateway"] == "connected" and body["store"] == "ok"
         assert set(body) == {"status", "gateway", "store", "latency_ms"}
         assert await asyncio.to_thread(probe_main, {"HEALTH_PORT": str(port)}) == 0
-        assert started[0].panels.timeout == 7.0  # run_bot hands PANEL_TIMEOUT to the panel clients
+        assert bot.panels.timeout == 7.0  # run_bot hands PANEL_TIMEOUT to the panel clients
 
         # The gateway drops and the session cannot be resumed: 503 until the bot is READY again.
         discord.drop_gateway(resumable=False)
-        body = await wait_status(url, 503, timeout=3)
-        assert body["gateway"] == "disconnected" and body["latency_ms"] is None
+        await bot.wait_gateway(False, 3)
+        code, body = await status_once(url)
+        assert code == 503 and body["gateway"] == "disconnected" and body["latency_ms"] is None
         await discord.wait_ready(10)
-        await wait_status(url, 200)
+        await bot.wait_gateway(True, 10)
+        assert (await status_once(url))[0] == 200
         assert discord.identify_count == 2
 
-        # The database goes away: 503.
-        bot: JexactylBot = started[0]
+        # The database goes away: 503 at once.
         await bot.storage.close()
-        body = await wait_status(url, 503, timeout=3)
+        code, body = await status_once(url)
+        assert code == 503
         assert body == {
             "status": "unavailable",
             "gateway": "connected",

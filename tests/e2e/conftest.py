@@ -30,10 +30,10 @@ import pytest
 import pytest_asyncio
 from cryptography.fernet import Fernet
 
-from bot.__main__ import run_bot
 from bot.config import load_config
 from bot.discord_endpoints import reset_discord_endpoints
 from bot.logs import RedactingFilter
+from bot.runtime import run_bot
 from pyjexactyl.testing import FakePanel
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
@@ -152,10 +152,9 @@ def link(discord: FakeDiscord, bot: Any) -> Callable[[FakeUser, str], Awaitable[
         opened = await discord.slash(user, "account link", guild_id=GUILD_ID)
         await opened.wait_callback()
         modal_id, fields = modal_field_ids(opened)
-        # discord.py registers the modal only once the callback's HTTP answer reaches it: submitting before
-        # that is a race the real client cannot lose (a person types in between). Wait for the registration.
-        modals = bot._connection._view_store._modals
-        await discord.wait_for(lambda: modal_id in modals, timeout=5)
+        # discord.py registers the form only once Discord's answer to the callback reaches it, before the
+        # command's handler ends: a person always types in between. Wait for the handler to end.
+        await bot.tracker.wait_finished(opened.id, 5)
         submitted = await discord.submit_modal(user, modal_id, {fields[0]: key}, origin=opened)
         await submitted.wait_final(10)
         return submitted

@@ -6,14 +6,13 @@ Fixtures live in ``conftest.py``; these are plain functions (``from tests.e2e.he
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pyjexactyl.testing import FakePanel, FakeServer
 from pyjexactyl.testing import FakeUser as PanelUser
-from tests.fake_discord import FakeUser, InteractionRecord
+from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 # ---------------------------------------------------------------------------------------------- messages
 
@@ -125,11 +124,18 @@ async def audit_for(bot: Any, user: FakeUser) -> list[Any]:
     return list(await bot.storage.recent_audit(50, discord_user_id=user.id))
 
 
-async def wait_audit(bot: Any, user: FakeUser, action: str, outcome: str) -> Any:
-    """The audit entry ``action`` with ``outcome`` of ``user`` (written just after the answer)."""
-    for _ in range(100):
-        for entry in await audit_for(bot, user):
-            if entry.action == action and entry.outcome == outcome:
-                return entry
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no audit entry {action} {outcome}: {await audit_for(bot, user)}")
+async def wait_finished(bot: Any, discord: FakeDiscord, user: FakeUser, timeout: float = 10.0) -> None:
+    """Waits until the bot has handled every interaction of ``user`` to the end (as its log line says)."""
+    for ix in [i for i in discord.interactions if i.user.id == user.id]:
+        await bot.tracker.wait_finished(ix.id, timeout)
+
+
+async def wait_audit(bot: Any, discord: FakeDiscord, user: FakeUser, action: str, outcome: str) -> Any:
+    """The audit entry ``action`` with ``outcome`` of ``user``: written by the command's handler just after
+    the answer, so it is there once the bot has handled the user's interactions to the end."""
+    await wait_finished(bot, discord, user)
+    entries = await audit_for(bot, user)
+    for entry in entries:
+        if entry.action == action and entry.outcome == outcome:
+            return entry
+    raise AssertionError(f"no audit entry {action} {outcome}: {entries}")

@@ -93,7 +93,7 @@ async def test_not_a_discord_admin_is_refused_even_if_panel_admin(
     assert "ADMIN_ROLE_IDS" in text
     assert ix.ephemeral
     assert not any(r.api == "application" for r in panel.requests)  # nothing reached the panel's admin API
-    entry = await wait_audit(bot, who.discord, "admin.denied", "refused")
+    entry = await wait_audit(bot, discord, who.discord, "admin.denied", "refused")
     assert entry.detail == "not a Discord admin" and entry.target == "/admin user list"
 
 
@@ -108,7 +108,7 @@ async def test_discord_admin_but_not_panel_admin_is_refused(
     text = text_of(await ix.wait_final(5))
     assert "your linked panel account is not a panel administrator" in text
     assert len(panel.users) == before and panel_user(panel, "sneaky") is None
-    entry = await wait_audit(bot, who.discord, "admin.denied", "refused")
+    entry = await wait_audit(bot, discord, who.discord, "admin.denied", "refused")
     assert entry.detail == "not a panel admin"
 
 
@@ -140,7 +140,7 @@ async def test_admin_role_from_config_is_enough_on_the_discord_side(
     ix = await admin(discord, who, "user info", user="admin")
     text = text_of(await ix.wait_final(5))
     assert "Panel user admin" in text and "admin@example.com" in text
-    await wait_audit(bot, who.discord, "admin.user.info", "ok")
+    await wait_audit(bot, discord, who.discord, "admin.user.info", "ok")
 
 
 # ---------------------------------------------------------------------------------------------- create
@@ -177,7 +177,7 @@ async def test_create_for_a_member_sets_external_id(
         "Bie",
         False,
     )
-    entry = await wait_audit(bot, who.discord, "admin.user.create", "ok")
+    entry = await wait_audit(bot, discord, who.discord, "admin.user.create", "ok")
     assert f"discord:{member.id}" in (entry.detail or "")
 
     # The member's account is found from a mention and from discord:<id>.
@@ -207,7 +207,7 @@ async def test_create_without_member_and_validation_errors(
     )
     text = text_of(await ix.wait_final(5))
     assert "The panel rejected the input" in text and "username" in text
-    await wait_audit(bot, who.discord, "admin.user.create", "failed: ValidationError")
+    await wait_audit(bot, discord, who.discord, "admin.user.create", "failed: ValidationError")
 
 
 # ---------------------------------------------------------------------------------------------- list / info
@@ -230,7 +230,7 @@ async def test_list_is_paginated(bot: Any, discord: FakeDiscord, panel: FakePane
     await click.wait_final(5)
     last_page = text_of(click.last_message)
     assert f"page {pages}/{pages}" in last_page
-    await wait_audit(bot, who.discord, "admin.user.list", "ok")
+    await wait_audit(bot, discord, who.discord, "admin.user.list", "ok")
 
 
 async def test_info_by_id_username_email_and_unknown(
@@ -269,7 +269,7 @@ async def test_delete_with_confirmation(bot: Any, discord: FakeDiscord, panel: F
     await click.wait_final(5)
     await wait_text(ix, "Deleted the panel account **doomed\\_dan**")
     assert panel_user(panel, "doomed_dan") is None
-    entry = await wait_audit(bot, who.discord, "admin.user.delete", "ok")
+    entry = await wait_audit(bot, discord, who.discord, "admin.user.delete", "ok")
     assert str(doomed.id) in (entry.target or "")
 
 
@@ -284,7 +284,7 @@ async def test_delete_cancelled_and_refusals(
     await click.wait_final(5)
     await wait_text(ix, "Cancelled: nothing was done.")
     assert panel_user(panel, "kept_kate") is not None
-    await wait_audit(bot, who.discord, "admin.user.delete", "not confirmed")
+    await wait_audit(bot, discord, who.discord, "admin.user.delete", "not confirmed")
 
     # The panel refuses to delete a user who owns servers; the refusal is shown and audited.
     owner = panel.add_user("server_owner", create_key=False)
@@ -295,13 +295,13 @@ async def test_delete_cancelled_and_refusals(
     await click.wait_final(5)
     await wait_text(ix, "Cannot delete a user with active servers")
     assert panel_user(panel, "server_owner") is not None
-    await wait_audit(bot, who.discord, "admin.user.delete", "failed: BadRequestError")
+    await wait_audit(bot, discord, who.discord, "admin.user.delete", "failed: BadRequestError")
 
     # Nobody deletes the account the bot acts with for them.
     ix = await admin(discord, who, "user delete", user=who.account.username)
     assert "That is your own panel account" in text_of(await ix.wait_final(5))
     assert panel_user(panel, who.account.username) is not None
-    await wait_audit(bot, who.discord, "admin.user.delete", "refused: self")
+    await wait_audit(bot, discord, who.discord, "admin.user.delete", "refused: self")
 
 
 # ---------------------------------------------------------------------------------------------- keys

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.__main__ import run_bot
 from bot.config import load_config
 from bot.discord_endpoints import reset_discord_endpoints
+from bot.runtime import run_bot
 from pyjexactyl.testing import FakePanel
 from tests.fake_discord import FakeDiscord
 

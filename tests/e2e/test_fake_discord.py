@@ -234,10 +234,37 @@ def test_endpoints_patch_and_reset() -> None:
     assert current_discord_endpoints() == default
 
 
-def test_endpoints_refuse_other_discord_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(discord, "version_info", discord.version_info._replace(minor=8))
-    with pytest.raises(UnsupportedDiscordVersion):
+def test_endpoints_work_on_any_version_that_has_the_two_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discord, "version_info", discord.version_info._replace(minor=9, micro=3))
+    try:
         apply_discord_endpoints("http://127.0.0.1:1/api/v10", None)
+        assert current_discord_endpoints()[0] == "http://127.0.0.1:1/api/v10"
+    finally:
+        reset_discord_endpoints()
+
+
+@pytest.mark.parametrize(
+    ("owner", "attribute", "value", "named"),
+    [
+        (discord.http.Route, "BASE", None, "discord.http.Route.BASE does not exist"),
+        (discord.http.Route, "BASE", yarl.URL("https://discord.com/api/v10"), "Route.BASE is a URL, not a str"),
+        (discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", "wss://gateway.discord.gg/", "is a str, not a URL"),
+    ],
+    ids=["missing", "base changed type", "gateway changed type"],
+)
+def test_endpoints_refuse_clearly_where_the_attributes_changed(
+    monkeypatch: pytest.MonkeyPatch, owner: type, attribute: str, value: object, named: str
+) -> None:
+    default = current_discord_endpoints()
+    if value is None:
+        monkeypatch.delattr(owner, attribute)
+    else:
+        monkeypatch.setattr(owner, attribute, value)
+    with pytest.raises(UnsupportedDiscordVersion) as info:
+        apply_discord_endpoints("http://127.0.0.1:1/api/v10", "ws://127.0.0.1:1/gateway")
+    assert named in str(info.value) and "DISCORD_API_BASE" in str(info.value)
+    monkeypatch.undo()
+    assert current_discord_endpoints() == default  # nothing was changed
 
 
 def test_limit_checks() -> None:
@@ -416,6 +443,6 @@ async def test_selects_dm_files_channel_messages_and_checks(fd: FakeDiscord, tin
     # an interaction nobody answers is a violation once the deadline passed
     fd.response_deadline = 0.05
     await fd.slash(ALICE, "silent")
-    await asyncio.sleep(0.1)
+    await fd.wait_for(lambda: any("no response within" in v for v in fd.violations), 2)
     assert any("no response within" in v for v in fd.pop_violations())
     fd.assert_clean()

@@ -8,7 +8,6 @@ replaced here so the re-IDENTIFY test does not spend those 5 s.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -129,4 +128,3 @@ async def test_repeated_drops(discord: FakeDiscord, player: Player, fast_identif
         await assert_serves(discord, player)
     # Heartbeats go to the live connection only; nothing the fake did not understand was sent.
     assert not discord.unhandled
-    await asyncio.sleep(0)

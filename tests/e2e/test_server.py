@@ -6,7 +6,6 @@ Each test links a fresh Discord user to a fresh panel user with exactly the serv
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +18,7 @@ import pytest_asyncio
 
 from pyjexactyl.testing import FakePanel
 from pyjexactyl.testing import FakeUser as PanelUser
-from tests.e2e.helpers import audit_for, button, buttons, linked_user, text_of, wait_message
+from tests.e2e.helpers import audit_for, button, buttons, linked_user, text_of, wait_finished, wait_message
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
@@ -317,7 +316,7 @@ async def test_kill_asks_first_and_kills_on_confirm(discord: FakeDiscord, panel:
     assert all(b.get("disabled") for b in buttons(discord.store.get(int(question["id"]))))
 
 
-async def test_kill_cancelled_sends_nothing(discord: FakeDiscord, panel: FakePanel, player: Player) -> None:
+async def test_kill_cancelled_sends_nothing(bot: Any, discord: FakeDiscord, panel: FakePanel, player: Player) -> None:
     server = panel.add_server(player.account, "Survivor", state="running")
     panel.clear_requests()
     ix = await run(discord, player, "server kill", server=server.identifier)
@@ -325,7 +324,7 @@ async def test_kill_cancelled_sends_nothing(discord: FakeDiscord, panel: FakePan
     click = await discord.click(player.discord_user, question, button(question, "Cancel")["custom_id"])
     await click.wait_final(5)
     await wait_message(ix, "Cancelled")
-    await asyncio.sleep(0.1)
+    await wait_finished(bot, discord, player.discord_user)  # the command has ended: nothing more will be sent
     assert server.state == "running"
     assert not any(r.path.endswith("/power") for r in panel.requests)
 
@@ -464,8 +463,7 @@ async def test_autocomplete_for_unlinked_users_and_slow_panels_is_empty(
     finally:
         panel.set_latency(0.0)
     assert choices == []
-    # The slow answer was not thrown away: it fills the cache for the next keystroke.
-    await asyncio.sleep(0.7)
+    # The next keystroke, with the panel fast again, gets the server.
     again = await discord.autocomplete(player.discord_user, "server status", {"server": "far"}, focused="server")
     assert [c["name"].split(" (")[0] for c in again] == ["Far Away"]
 

@@ -1,5 +1,5 @@
-"""The real bot process (``python -m bot``) against FakePanel + FakeDiscord: SIGTERM mid-interaction, and a
-rejected token at start-up."""
+"""The real bot process (``python -m bot``) against FakePanel + FakeDiscord: SIGTERM mid-interaction, a
+rejected token at start-up, and what the start-up, shutdown and per-interaction log lines say."""
 
 from __future__ import annotations
 
@@ -8,62 +8,26 @@ import logging
 import os
 import re
 import signal
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.__main__ import run_bot
 from bot.config import load_config
 from bot.crypto import KeyVault
 from bot.discord_endpoints import reset_discord_endpoints
+from bot.runtime import run_bot
 from bot.storage import Storage
 from pyjexactyl.testing import FakePanel
-from tests.fake_discord import FakeDiscord, FakeUser
+from tests.bot.helpers import bot_process
+from tests.fake_discord import FakeDiscord, FakeUser, bot_token
 
 from .conftest import GUILD_ID, modal_field_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@dataclass
-class BotProcess:
-    process: asyncio.subprocess.Process
-    lines: list[str] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    async def read(self) -> None:
-        assert self.process.stdout is not None
-        async for raw in self.process.stdout:
-            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
-            self.changed.set()
-        self.changed.set()
-
-    async def wait_line(self, pattern: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        while True:
-            for entry in self.lines:
-                if regex.search(entry):
-                    return entry
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.process.returncode is not None:
-                raise AssertionError(f"no log line matching {pattern!r} in:\n{self.output}")
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
 
 def bot_env(panel: FakePanel, discord: FakeDiscord, data_dir: Path, key: str, **extra: str) -> dict[str, str]:
@@ -80,28 +44,6 @@ def bot_env(panel: FakePanel, discord: FakeDiscord, data_dir: Path, key: str, **
         "LOG_LEVEL": "DEBUG",
         **extra,
     }
-
-
-@asynccontextmanager
-async def bot_process(env: dict[str, str], cwd: Path) -> AsyncIterator[BotProcess]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    bot = BotProcess(process)
-    reader = asyncio.create_task(bot.read())
-    try:
-        yield bot
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await asyncio.wait_for(reader, 5)
 
 
 async def test_sigterm_lets_the_interaction_in_flight_finish(
@@ -137,7 +79,7 @@ async def test_sigterm_lets_the_interaction_in_flight_finish(
             assert [e.get("title") for e in final.get("embeds", [])] == ["Your servers"]
             assert not slow.latency or slow.latency < 3
 
-            status = await asyncio.wait_for(bot.process.wait(), 10)
+            status = await bot.wait_exit(10)
             took = time.monotonic() - signalled
         finally:
             panel.set_latency(0)
@@ -146,11 +88,21 @@ async def test_sigterm_lets_the_interaction_in_flight_finish(
     assert took < 8, took
     log = bot.output
     # One line per interaction, with its outcome.
-    done = re.findall(r"interaction user=(\d+) command=server list outcome=(\S+) ms=\d+", log)
+    done = re.findall(r"interaction user=(\d+) type=slash command=server list outcome=(\S+) ms=\d+", log)
     assert sorted(done) == [(str(alice.id), "ok"), (str(alice.id), "rejected:restarting")], log
-    assert "waiting up to 8 s for 1 in-flight interaction(s)" in log
-    assert "stopped: panel sessions and the database are closed" in log
+    # The start-up and shutdown lines say what happened, in order.
+    said = [
+        r"starting jexactyl-bot \S+ \(pyjexactyl \S+, discord\.py 2\.\S+, Python 3\.\S+\): panel http://127\.0\.0\.1",
+        r"shutdown requested \(SIGTERM\)",
+        r"shutting down: new commands are refused; 1 interaction\(s\) in flight",
+        r"waiting up to 8 s for 1 in-flight interaction\(s\)",
+        r"in-flight interactions finished",
+        r"stopped: panel sessions and the database are closed",
+    ]
+    positions = [next((i for i, line in enumerate(bot.lines) if re.search(p, line)), -1) for p in said]
+    assert -1 not in positions and positions == sorted(positions), (positions, log)
     assert "Traceback" not in log
+    assert "voice will NOT be supported" not in log and "PyNaCl" not in log  # the bot never uses voice
     for secret in (client_key, key, discord.token, panel.application_key):
         assert secret not in log
     assert discord.violations == []
@@ -159,13 +111,42 @@ async def test_sigterm_lets_the_interaction_in_flight_finish(
 async def test_a_rejected_token_is_a_clear_error_not_a_traceback(
     panel: FakePanel, discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    env = bot_env(panel, discord, tmp_path, Fernet.generate_key().decode(), DISCORD_TOKEN="not-the-right-token")
+    wrong = bot_token()  # well formed, but not the one the fake Discord accepts
+    env = bot_env(panel, discord, tmp_path, Fernet.generate_key().decode(), DISCORD_TOKEN=wrong)
     async with bot_process(env, tmp_path) as bot:
-        status = await asyncio.wait_for(bot.process.wait(), 30)
-    assert status == 1
+        status = await bot.wait_exit(30)
+    assert status == 78, bot.output  # a configuration error (EX_CONFIG), exited at once (no CONFIG_ERROR_DELAY)
     assert "error: Discord rejected DISCORD_TOKEN" in bot.output
     assert "Traceback" not in bot.output
-    assert "not-the-right-token" not in bot.output
+    assert wrong not in bot.output
+    # Nothing was running, so nothing is said about shutting down or interactions in flight.
+    for misleading in ("shutting down", "in flight", "stopped: panel sessions", "voice will NOT be supported"):
+        assert misleading not in bot.output, bot.output
+
+
+async def test_a_rejected_token_waits_config_error_delay_unless_stopped(
+    panel: FakePanel, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """In the image (CONFIG_ERROR_DELAY=300) a rejected token must not become a restart loop that keeps
+    logging in to Discord: the process waits, and ``docker stop`` ends the wait at once."""
+    env = bot_env(
+        panel, discord, tmp_path, Fernet.generate_key().decode(), DISCORD_TOKEN=bot_token(), CONFIG_ERROR_DELAY="300"
+    )
+    def logins() -> int:
+        return len([r for r in discord.requests if r.path == "/users/@me"])
+
+    before = logins()
+    async with bot_process(env, tmp_path) as bot:
+        await bot.wait_line(r"error: Discord rejected DISCORD_TOKEN")
+        await bot.wait_line(r"waiting 300 s \(CONFIG_ERROR_DELAY\) before exiting with status 78")
+        attempts = logins() - before
+        bot.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        status = await bot.wait_exit(10)
+    assert status == 78
+    assert time.monotonic() - signalled < 5
+    assert attempts == 1  # one attempt, not a loop
+    assert "Traceback" not in bot.output
 
 
 def components(message: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -186,11 +167,13 @@ async def test_every_interaction_is_logged_once_and_expired_forms_are_answered(
         try:
             await fd.wait_ready(15)
             await fd.wait_synced(guild_id=GUILD_ID, timeout=10)
+            bot = started[0]
             alice = FakeUser(id=730000000000000002, username="alice")
 
-            # A slash command that opens a form, and the form.
+            # A slash command that opens a form, and the form (submitted once the command has ended, as a
+            # person would: discord.py registers the form when Discord has accepted it).
             opened = await fd.slash(alice, "account link", guild_id=GUILD_ID)
-            await opened.wait_callback()
+            await bot.tracker.wait_finished(opened.id, 5)
             modal_id, fields = modal_field_ids(opened)
             submitted = await fd.submit_modal(alice, modal_id, {fields[0]: panel.user.client_key}, origin=opened)
             await submitted.wait_final(10)
@@ -204,32 +187,40 @@ async def test_every_interaction_is_logged_once_and_expired_forms_are_answered(
             missing = await fd.slash(alice, "server status", {"server": "no-such-server"}, guild_id=GUILD_ID)
             await missing.wait_final(10)
 
-            # A button.
+            # A button, then the form it opens (the page jump), submitted with a page out of range.
             listed = await fd.slash(alice, "server list", guild_id=GUILD_ID)
             page = await listed.wait_final(10)
             next_button = next(c for c in components(page) if c.get("label") == "›")
             click = await fd.click(alice, page, next_button["custom_id"])
             await click.wait_final(10)
+            counter = next(c for c in components(page) if re.fullmatch(r"\d+/\d+", c.get("label") or ""))
+            jump = await fd.click(alice, page, counter["custom_id"])
+            await bot.tracker.wait_finished(jump.id, 5)
+            jump_id, jump_fields = modal_field_ids(jump)
+            far = await fd.submit_modal(alice, jump_id, {jump_fields[0]: "99"}, origin=jump)
+            assert "Pick a page from 1 to 2" in ((await far.wait_final(5)).get("content") or "")
 
-            expected = len(fd.interactions)
-            deadline = time.monotonic() + 5
-            while len(lines := [r.getMessage() for r in caplog.records if r.name == "bot.interactions"]) < expected:
-                assert time.monotonic() < deadline, lines
-                await asyncio.sleep(0.02)
+            for ix in fd.interactions:
+                await bot.tracker.wait_finished(ix.id, 5)
         finally:
             if started:
                 await started[0].close()
             await asyncio.wait_for(task, 10)
             reset_discord_endpoints()
 
-    outcomes = [re.fullmatch(r"interaction user=(\d+) command=(.+) outcome=(\S+) ms=\d+", line) for line in lines]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.interactions"]
+    pattern = r"interaction user=(\d+) type=(\S+) command=(.+) outcome=(\S+) ms=\d+"
+    outcomes = [re.fullmatch(pattern, line) for line in lines]
     assert all(outcomes), lines
-    seen = [(m.group(2), m.group(3)) for m in outcomes if m]
-    assert len(seen) == expected == 6, seen
+    seen = [(m.group(2), m.group(3), m.group(4)) for m in outcomes if m]
+    assert len(seen) == len(fd.interactions) == 8, seen
     assert all(m.group(1) == str(alice.id) for m in outcomes if m)
-    assert seen.count(("account link", "ok")) == 1
-    assert seen.count((modal_id, "ok")) == 1
-    assert seen.count((modal_id, "expired")) == 1
-    assert [o for c, o in seen if c == "server status"] not in ([], ["ok"])
-    assert seen.count(("server list", "ok")) == 1
-    assert seen.count((next_button["custom_id"], "ok")) == 1
+    # Forms and buttons are named after the command that opened them, never after a custom_id.
+    assert seen.count(("slash", "account link", "ok")) == 1
+    assert seen.count(("modal", "account link", "ok")) == 1
+    assert seen.count(("modal", "?", "expired")) == 1
+    assert [o for t, c, o in seen if c == "server status"] not in ([], ["ok"])
+    assert seen.count(("slash", "server list", "ok")) == 1
+    assert seen.count(("button", "server list", "ok")) == 2
+    assert seen.count(("modal", "server list", "ok")) == 1
+    assert not any(modal_id in line or next_button["custom_id"] in line for line in lines)

@@ -14,7 +14,7 @@ See :mod:`tests.fake_discord.fake_discord` for the full API and :mod:`tests.fake
 """
 
 from .fake_discord import FakeDiscord
-from .payloads import FakeRole, FakeUser
+from .payloads import FakeRole, FakeUser, bot_token
 from .records import InteractionRecord, RecordedFrame, RecordedRequest
 
-__all__ = ["FakeDiscord", "FakeRole", "FakeUser", "InteractionRecord", "RecordedFrame", "RecordedRequest"]
+__all__ = ["FakeDiscord", "FakeRole", "FakeUser", "InteractionRecord", "RecordedFrame", "RecordedRequest", "bot_token"]

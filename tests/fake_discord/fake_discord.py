@@ -62,6 +62,7 @@ from .payloads import (
     FakeRole,
     FakeUser,
     SnowflakeFactory,
+    bot_token,
     channel_payload,
     dm_channel_payload,
     guild_create_payload,
@@ -143,7 +144,8 @@ class FakeDiscord:
         application_id: the application (and, by default, bot user) id.
         guild_ids: guilds the bot is in; each gets one text channel (``fd.channels[guild_id]``).
         bot_user_id: the bot user's id (defaults to ``application_id``, as on Discord).
-        token: the bot token the fake accepts (REST ``Authorization: Bot ...`` and IDENTIFY).
+        token: the bot token the fake accepts (REST ``Authorization: Bot ...`` and IDENTIFY); by default a fresh
+            one shaped like a real bot token (:func:`~tests.fake_discord.payloads.bot_token`).
         roles: extra roles per guild (``{guild_id: [FakeRole(...)]}``); unknown role ids passed to
             :meth:`slash` are created on the fly (GUILD_ROLE_CREATE).
         response_deadline: seconds the bot has for the first interaction response (Discord: 3).
@@ -158,7 +160,7 @@ class FakeDiscord:
         application_id: int = 900000000000000001,
         guild_ids: Sequence[int] = (910000000000000001,),
         bot_user_id: int | None = None,
-        token: str = "fake-bot-token",
+        token: str | None = None,
         bot_username: str = "FakeBot",
         owner_id: int = 920000000000000001,
         roles: Mapping[int, Sequence[FakeRole]] | None = None,
@@ -171,7 +173,7 @@ class FakeDiscord:
         self.application_id = application_id
         self.guild_ids = list(guild_ids)
         self.bot_user = FakeUser(id=bot_user_id or application_id, username=bot_username, bot=True)
-        self.token = token
+        self.token = token or bot_token(self.bot_user.id)
         self.owner_id = owner_id
         self.response_deadline = response_deadline
         self.reject_violations = reject_violations
@@ -210,6 +212,7 @@ class FakeDiscord:
         self._conn: _Conn | None = None
         self._conns: list[_Conn] = []
         self._ready = False
+        self._deadlines: dict[int, asyncio.TimerHandle] = {}
         self.notifier = Notifier()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -236,6 +239,9 @@ class FakeDiscord:
         self._port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
+        for deadline in self._deadlines.values():
+            deadline.cancel()
+        self._deadlines.clear()
         for conn in list(self._conns):
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001)
@@ -1396,7 +1402,17 @@ class FakeDiscord:
         wire = {k: v for k, v in payload.items() if not k.startswith("_")}
         record.created_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", wire)
+        loop = asyncio.get_running_loop()
+        self._deadlines[iid] = loop.call_later(self.response_deadline, self._deadline_passed, record)
         return record
+
+    def _deadline_passed(self, ix: InteractionRecord) -> None:
+        """Discord's response deadline for ``ix`` has passed: unanswered, it is a violation (waiters wake)."""
+        self._deadlines.pop(ix.id, None)
+        if not ix.callbacks and not ix._reported_unanswered:
+            ix._reported_unanswered = True
+            self._violate(self._where(ix), [f"no response within {self.response_deadline:g}s"])
+            self._notify()
 
     async def _command_interaction(
         self,
