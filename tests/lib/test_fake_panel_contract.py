@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from pyjexactyl.testing import FakePanel, FakeServer
+from pyjexactyl.testing._validation import parse_rules, validate
 from tests.lib.helpers import call
 
 # database/Factories/UserSSHKeyFactory.php (Pterodactyl 1.11): OpenSSH keys and phpseclib's fingerprints of them.
@@ -372,3 +374,28 @@ async def test_power_signal_with_spaces_is_trimmed_by_the_panel(fake_panel: Fake
     status, body, _ = await call(fake_panel, "POST", base(server) + "/power", json={"signal": "  start "})
     assert (status, body) == (204, None)
     assert server.state == "starting"
+
+
+@pytest.mark.parametrize(
+    ("rules", "good", "bad", "message"),
+    [
+        ("alpha", "abc", "abc1", "The value may only contain letters."),
+        ("alpha_dash", "a-b_c1", "a.b", "The value may only contain letters, numbers, and dashes."),
+        ("digits:3", "123", "12a", "The value must be 3 digits."),
+        ("digits_between:2,4", "123", "12345", "The value must be between 2 and 4 digits."),
+        ("in:paper,spigot", "paper", "forge", "The selected value is invalid."),
+        ("not_in:latest", "1.20", "latest", "The selected value is invalid."),
+        ("ipv4", "10.0.0.1", "::1", "validation.ipv4"),
+        ("timezone", "Europe/Paris", "Mars/Olympus", "The value must be a valid zone."),
+        ("json", '{"a": 1}', "{a}", "The value must be a valid JSON string."),
+        ("uuid", "123e4567-e89b-12d3-a456-426614174000", "123", "validation.uuid"),
+        ("regex:/^[0-9]+\\.[0-9]+$/", "1.2", "1", "The value format is invalid."),
+        ("integer|between:1,10", "5", "11", "The value must be between 1 and 10."),
+    ],
+)
+def test_egg_variable_rules(rules: str, good: str, bad: str, message: str) -> None:
+    """Laravel rules the fake applies to egg variables, with the panel's messages (keys for rules the panel's
+    lang file has no line for, as Laravel prints them)."""
+    assert validate({"value": good}, [("value", parse_rules(rules))]) == []
+    issues = validate({"value": bad}, [("value", parse_rules(rules))])
+    assert [i.message for i in issues][:1] == [message]

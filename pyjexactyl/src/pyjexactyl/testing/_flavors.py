@@ -37,14 +37,14 @@ class FlavorSpec:
 
 
 def _jexactyl_routes() -> list[Route]:
-    from . import _jexactyl_account, _jexactyl_core, _jexactyl_store
+    from . import _jexactyl_account, _jexactyl_admin, _jexactyl_core, _jexactyl_store
 
     return [
         *_jexactyl_core.CLIENT_ROUTES,
         *_jexactyl_core.APPLICATION_ROUTES,
         *_jexactyl_account.ROUTES,
         *_jexactyl_store.CLIENT_ROUTES,
-        *_jexactyl_store.APPLICATION_ROUTES,
+        *_jexactyl_admin.ROUTES,
     ]
 
 
@@ -61,9 +61,14 @@ def _everest_drop(route: Route) -> bool:
 
 
 def _pelican_routes() -> list[Route]:
-    from . import _pelican_admin, _pelican_routes
+    from . import _pelican_admin, _pelican_mounts, _pelican_routes
 
-    return [*_pelican_routes.CLIENT_ROUTES, *_pelican_routes.APPLICATION_ROUTES, *_pelican_admin.ROUTES]
+    return [
+        *_pelican_routes.CLIENT_ROUTES,
+        *_pelican_routes.APPLICATION_ROUTES,
+        *_pelican_admin.ROUTES,
+        *_pelican_mounts.ROUTES,
+    ]
 
 
 def _pelican_drop(route: Route) -> bool:

@@ -1,5 +1,5 @@
-"""Jexactyl v3's store, server extras and extra application routes (§9.2, §9.4 of the contract), plus the
-daily renewal job. Served by ``FakePanel(flavor="jexactyl")`` only.
+"""Jexactyl v3's store and server extras (§9.2 of the contract), plus the daily renewal job (the application
+extras are in ``_jexactyl_admin``). Served by ``FakePanel(flavor="jexactyl")`` only.
 
 Throttles (§5.2): ``storefront`` (1 per minute per user) is one window shared by ``store/create``,
 ``servers/{s}/renew`` and ``servers/{s}/delete``; ``earn`` is 1 per minute; ``server-edit`` 5 per minute.
@@ -14,15 +14,13 @@ from aiohttp import web
 from ._envelope import GENERIC_500, PanelError, display_error, item, list_of, not_found
 from ._jexactyl_account import broken_500
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
-from ._state import FakeServer, FakeUser
+from ._state import FakeServer
 from ._store import PanelStore
-from ._validation import check
 from ._wings import finish_install, power
 
-__all__ = ["APPLICATION_ROUTES", "CLIENT_ROUTES", "refund_resources", "run_renewals"]
+__all__ = ["CLIENT_ROUTES", "refund_resources", "run_renewals"]
 
 client = RouteTable("client", "/api/client")
-application = RouteTable("application", "/api/application")
 
 STOREFRONT = (1, 60.0)
 EARN = (1, 60.0)
@@ -411,62 +409,6 @@ def server_analytics_messages(ctx: Ctx) -> web.StreamResponse:
     )
 
 
-# ================================================================================= application
-def _user_update_rules(ctx: Ctx, user: FakeUser) -> list[tuple[str, Any]]:
-    def unique(field: str) -> Any:
-        return check(
-            "unique",
-            lambda v: all(getattr(u, field) != str(v) or u.id == user.id for u in ctx.store.users.values()),
-        )
-
-    return [
-        ("email", ["required", "email", "between:1,191", unique("email")]),
-        ("username", ["required", "between:1,191", unique("username")]),
-        ("first_name", "required|string|between:1,191"),
-        ("last_name", "required|string|between:1,191"),
-    ]
-
-
-@application.route("GET", "/users/{user_id}/resources", acl=("users", 1))
-def user_resources(ctx: Ctx) -> web.StreamResponse:
-    """``GET /users/{id}/resources``: ``respond()`` on an array (always 500)."""
-    raise broken_500()
-
-
-@application.route("PATCH", "/users/{user_id}/resources", acl=("users", 2))
-def update_user_resources(ctx: Ctx) -> web.StreamResponse:
-    """``PATCH /users/{id}/resources``: full user rules, writes every store column, then 500."""
-    user = ctx.resolved["user"]
-    ctx.validate(_user_update_rules(ctx, user))
-    account = user.store
-    for name in ("balance", "cpu", "memory", "disk", "slots", "ports", "backups", "databases"):
-        setattr(account, name, _int_or_zero(ctx.field(f"store_{name}")))
-    raise broken_500()
-
-
-@application.route("GET", "/approvals")
-def list_approvals(ctx: Ctx) -> web.StreamResponse:
-    """``GET /approvals``: routed to a missing ``view`` method (500)."""
-    raise PanelError(500, "BadMethodCallException", GENERIC_500)
-
-
-@application.route("POST", "/approvals/approve/{id}")
-def approve(ctx: Ctx) -> web.StreamResponse:
-    """``POST /approvals/approve/{id}`` (no ACL check; an unknown id: 500)."""
-    value = ctx.params["id"]
-    user = ctx.store.users.get(int(value)) if value.isdigit() else None
-    if user is None:
-        raise PanelError(500, "Error", GENERIC_500)
-    user.approved = True
-    return no_content()
-
-
-@application.route("POST", "/approvals/deny/{id}")
-def deny(ctx: Ctx) -> web.StreamResponse:
-    """``POST /approvals/deny/{id}``: a misspelt controller namespace (500)."""
-    raise PanelError(500, "BindingResolutionException", GENERIC_500)
-
-
 # ================================================================================= behaviour
 def refund_resources(store: PanelStore, server: FakeServer) -> None:
     """``ServerDeletionService::returnResources``: the server's resources go back to its owner's store."""
@@ -500,4 +442,3 @@ def run_renewals(store: PanelStore, runtime: Any, days: int = 1) -> list[FakeSer
 
 
 CLIENT_ROUTES: list[Route] = client.routes
-APPLICATION_ROUTES: list[Route] = application.routes

@@ -10,18 +10,27 @@ declaration order, rules in order, stopping a field after a failed implicit rule
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import ipaddress
 import json
 import re
-import unicodedata
-import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from ._envelope import ValidationIssue, validation_error
+from ._validation_rules import (
+    ALIASES,
+    DATABASE_RULES,
+    IMPLICIT,
+    KNOWN_RULES,
+    MESSAGES,
+    MODIFIERS,
+    SIZED_MESSAGES,
+    is_alpha,
+    is_ip,
+    timezones,
+)
 
 __all__ = [
     "KNOWN_RULES",
@@ -43,74 +52,6 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-
-IMPLICIT = {
-    "required",
-    "present",
-    "filled",
-    "required_if",
-    "required_with",
-    "required_with_all",
-    "required_without",
-    "required_without_all",
-    "required_unless",
-    "accepted",
-}
-
-#: Rules that only change how the others apply.
-MODIFIERS = {"nullable", "sometimes", "bail"}
-
-#: Every rule the fake implements; anything else is an error (:class:`UnknownRuleError`), as a rule Laravel
-#: does not know makes the panel fail (``BadMethodCallException``, a 500).
-KNOWN_RULES = frozenset(
-    {
-        *IMPLICIT,
-        *MODIFIERS,
-        "active_url",
-        "alpha",
-        "alpha_dash",
-        "alpha_num",
-        "array",
-        "between",
-        "boolean",
-        "confirmed",
-        "date",
-        "different",
-        "digits",
-        "digits_between",
-        "distinct",
-        "email",
-        "ends_with",
-        "in",
-        "integer",
-        "int",
-        "bool",
-        "ip",
-        "ipv4",
-        "ipv6",
-        "json",
-        "lowercase",
-        "max",
-        "min",
-        "not_in",
-        "not_regex",
-        "numeric",
-        "regex",
-        "same",
-        "size",
-        "starts_with",
-        "string",
-        "timezone",
-        "uppercase",
-        "url",
-        "uuid",
-    }
-)
-#: Laravel's rule aliases (``ValidationRuleParser::normalizeRule``).
-_ALIASES = {"int": "integer", "bool": "boolean"}
-#: Rules that need the database; routes pass them as :class:`Check` objects instead.
-_DATABASE_RULES = {"exists", "unique"}
-
 
 class UnknownRuleError(ValueError):
     """A rule string names a rule the fake does not implement (or Laravel does not know)."""
@@ -137,74 +78,9 @@ class Check:
 
 RuleSpec = str | Sequence[str | Check]
 
-#: Messages of ``resources/lang/en/validation.php`` (Pterodactyl 1.11). A rule without a line there gets its
-#: translation key as the message (``validation.uuid``), as Laravel does.
-_MESSAGES: dict[str, str] = {
-    "accepted": "The :attribute must be accepted.",
-    "active_url": "The :attribute is not a valid URL.",
-    "alpha": "The :attribute may only contain letters.",
-    "alpha_dash": "The :attribute may only contain letters, numbers, and dashes.",
-    "alpha_num": "The :attribute may only contain letters and numbers.",
-    "array": "The :attribute must be an array.",
-    "boolean": "The :attribute field must be true or false.",
-    "confirmed": "The :attribute confirmation does not match.",
-    "date": "The :attribute is not a valid date.",
-    "different": "The :attribute and :other must be different.",
-    "digits": "The :attribute must be :digits digits.",
-    "digits_between": "The :attribute must be between :min and :max digits.",
-    "distinct": "The :attribute field has a duplicate value.",
-    "email": "The :attribute must be a valid email address.",
-    "exists": "The selected :attribute is invalid.",
-    "filled": "The :attribute field is required.",
-    "in": "The selected :attribute is invalid.",
-    "integer": "The :attribute must be an integer.",
-    "ip": "The :attribute must be a valid IP address.",
-    "json": "The :attribute must be a valid JSON string.",
-    "not_in": "The selected :attribute is invalid.",
-    "numeric": "The :attribute must be a number.",
-    "present": "The :attribute field must be present.",
-    "regex": "The :attribute format is invalid.",
-    "required": "The :attribute field is required.",
-    "required_if": "The :attribute field is required when :other is :value.",
-    "required_unless": "The :attribute field is required unless :other is in :values.",
-    "required_with": "The :attribute field is required when :values is present.",
-    "required_with_all": "The :attribute field is required when :values is present.",
-    "required_without": "The :attribute field is required when :values is not present.",
-    "required_without_all": "The :attribute field is required when none of :values are present.",
-    "same": "The :attribute and :other must match.",
-    "string": "The :attribute must be a string.",
-    "timezone": "The :attribute must be a valid zone.",
-    "unique": "The :attribute has already been taken.",
-    "url": "The :attribute format is invalid.",
-}
-
-_SIZED = {
-    "min": {
-        "numeric": "The :attribute must be at least :min.",
-        "string": "The :attribute must be at least :min characters.",
-        "array": "The :attribute must have at least :min items.",
-    },
-    "max": {
-        "numeric": "The :attribute may not be greater than :max.",
-        "string": "The :attribute may not be greater than :max characters.",
-        "array": "The :attribute may not have more than :max items.",
-    },
-    "between": {
-        "numeric": "The :attribute must be between :min and :max.",
-        "string": "The :attribute must be between :min and :max characters.",
-        "array": "The :attribute must have between :min and :max items.",
-    },
-    "size": {
-        "numeric": "The :attribute must be :size.",
-        "string": "The :attribute must be :size characters.",
-        "array": "The :attribute must contain :size items.",
-    },
-}
-
-
 def check(name: str, test: Callable[[Any], bool], message: str | None = None) -> Check:
     """Build a custom :class:`Check` (the message defaults to the Laravel message of ``name``)."""
-    return Check(name, test, message or _MESSAGES.get(name, "The :attribute is invalid."))
+    return Check(name, test, message or MESSAGES.get(name, "The :attribute is invalid."))
 
 
 def parse_rules(spec: str) -> list[str]:
@@ -429,7 +305,7 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
         found = php_regex(params[0]).search(str(value)) is not None
         return found if name == "regex" else not found
     if name in ("alpha", "alpha_num", "alpha_dash"):
-        return _alpha(name, value)
+        return is_alpha(name, value)
     if name in ("digits", "digits_between"):
         text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
         if not text or not text.isascii() or not text.isdigit():
@@ -438,9 +314,9 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
             return len(text) == int(params[0])
         return int(params[0]) <= len(text) <= int(params[1])
     if name == "ip":
-        return _ip(value, None)
+        return is_ip(value, None)
     if name in ("ipv4", "ipv6"):
-        return _ip(value, int(name[-1]))
+        return is_ip(value, int(name[-1]))
     if name == "json":
         if not isinstance(value, str):
             return False
@@ -469,7 +345,7 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
     if name == "uppercase":
         return isinstance(value, str) and value == value.upper()
     if name == "timezone":
-        return isinstance(value, str) and value in _timezones()
+        return isinstance(value, str) and value in timezones()
     if name == "date":
         if not isinstance(value, str):
             return False
@@ -487,46 +363,15 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
     raise UnknownRuleError(f"FakePanel has no implementation of the validation rule {name!r}")
 
 
-def _alpha(name: str, value: Any) -> bool:
-    """Laravel's ``alpha`` (letters and marks), ``alpha_num`` (+ numbers), ``alpha_dash`` (+ ``-`` and ``_``)."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return False
-    text = str(value)
-    if not text:
-        return False
-    allowed = {"L", "M"} | ({"N"} if name != "alpha" else set())
-    for char in text:
-        if name == "alpha_dash" and char in "-_":
-            continue
-        if unicodedata.category(char)[0] not in allowed:
-            return False
-    return True
-
-
-def _ip(value: Any, version: int | None) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return version is None or address.version == version
-
-
-@functools.cache
-def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
-
-
 def _message(name: str, params: list[str], field: str, value: Any, numeric: bool) -> str:
     attribute = display_name(field)
-    if name in _SIZED:
-        template = _SIZED[name][_size_kind(value, numeric)]
+    if name in SIZED_MESSAGES:
+        template = SIZED_MESSAGES[name][_size_kind(value, numeric)]
         text = template.replace(":attribute", attribute)
         if name == "between":
             return text.replace(":min", params[0]).replace(":max", params[1])
         return text.replace(f":{name}", params[0])
-    template = _MESSAGES.get(name, f"validation.{name}")
+    template = MESSAGES.get(name, f"validation.{name}")
     text = template.replace(":attribute", attribute)
     if name in ("required_with", "required_without", "required_with_all", "required_without_all"):
         text = text.replace(":values", " / ".join(display_name(p) for p in params))
@@ -555,7 +400,7 @@ def validate(
     issues: list[ValidationIssue] = []
     for pattern, spec in rules:
         parsed: list[str | Check] = list(parse_rules(spec)) if isinstance(spec, str) else list(spec)
-        parsed = [_ALIASES.get(r, r) if isinstance(r, str) else r for r in parsed]
+        parsed = [ALIASES.get(r, r) if isinstance(r, str) else r for r in parsed]
         names = {r.split(":", 1)[0] for r in parsed if isinstance(r, str)}
         numeric = bool(names & {"numeric", "integer"})
         nullable = "nullable" in names
@@ -577,7 +422,7 @@ def validate(
                 name, _, raw = rule.partition(":")
                 if name in MODIFIERS:
                     continue
-                if name in _DATABASE_RULES:
+                if name in DATABASE_RULES:
                     raise UnknownRuleError(f"the {name!r} rule needs the database; pass a check() instead")
                 params = [raw] if name == "regex" else (raw.split(",") if raw else [])
                 implicit = name in IMPLICIT
