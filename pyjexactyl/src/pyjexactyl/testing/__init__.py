@@ -64,6 +64,30 @@ Test helpers: ``panel.fail_next(n, status, html=..., retry_after=...)``, ``panel
 record of every request in ``panel.requests`` (:class:`RecordedRequest`). Records such as
 :class:`FakeServer` are live: change them and the next response reflects it.
 
+The fake Wings (:class:`FakeWings`, ``panel.wings``): each node listens on its own port of the panel's
+host and ``GET /api/client/servers/{s}/websocket`` returns an HS256 JWT signed with the node's daemon
+token and ``ws://127.0.0.1:<port>/api/servers/<uuid>/ws``. The socket speaks the Wings console protocol
+as Wings 1.11 does: ``Origin`` check (the panel URL or ``websocket_allowed_origins``), ``auth`` →
+``auth success`` + ``status`` (+ one ``stats`` when offline), JWT checks (signature, server, expiry,
+``websocket.connect``, revocation), ``token expiring`` / ``token expired`` (``websocket_token_ttl`` scales
+the check interval and the warning threshold), ``set state`` through the same state machine as
+``POST /power``, ``send command`` with an echo and scripted answers, ``send logs`` from a bounded history,
+``stats`` every ``websocket_stats_interval`` s while running, backup / restore / install / deletion /
+transfer events and Wings' silent permission checks. Assigning ``server.state`` is seen by every socket::
+
+    async with FakePanel(websocket_token_ttl=3) as panel:
+        server = panel.server("Survival SMP")
+        panel.wings.respond("list", ["There are 2 of a max of 20 players online: a, b"], server=server)
+        panel.console_output(server, "[12:00:00 INFO]: hello")  # to every socket and the history
+        server.state = "stopping"                                # a ``status`` event
+
+Controls: ``console_output``, ``daemon_output``, ``daemon_message``, ``install_output``,
+``transfer_logs``, ``transfer_status``, ``emit``, ``send_raw``, ``send_malformed``, ``crash``,
+``finish_backup``, ``respond``, ``revoke_tokens``; faults: ``drop``, ``restart``, ``refuse_next``,
+``set_node_down``, ``delay_frames``; records: ``frames`` (:class:`WingsFrame`), ``connections``
+(:class:`WingsConnection`), ``received``, ``sent``, ``history``, ``open_connections``; waits:
+``await panel.wings.wait_for(predicate)`` and ``wait_for_sync``.
+
 Default seed (``seed=True``, every flavor; ``jexactyl`` adds store balances, renewable servers and a
 ``WELCOME`` coupon, ``pelican`` the roles ``Root Admin`` and ``Support`` and an ``example-plugin``):
 
@@ -102,6 +126,8 @@ from ._state import (
     FakeUser,
     RecordedRequest,
 )
+from ._wings_control import FakeWings
+from ._wings_events import StateOutput, WingsConnection, WingsFrame
 
 __all__ = [
     "FakeActivity",
@@ -126,6 +152,10 @@ __all__ = [
     "FakeSubuser",
     "FakeTask",
     "FakeUser",
+    "FakeWings",
     "JexactylSettings",
     "RecordedRequest",
+    "StateOutput",
+    "WingsConnection",
+    "WingsFrame",
 ]

@@ -42,6 +42,7 @@ from ._state import (
     utcnow,
 )
 from ._store import PanelStore
+from ._wings_control import FakeWings
 
 __all__ = ["FakePanel"]
 
@@ -159,6 +160,12 @@ class FakePanel:
         port: port to bind (``0`` picks a free one).
         random_seed: seed of the generator behind uuids, keys and identifiers (reproducible by default;
             ``None`` makes every panel different).
+        websocket_token_ttl: lifetime in seconds of the websocket JWTs (the panel's is 600); the fake
+            Wings' expiry check interval and ``token expiring`` threshold scale with it (see :class:`FakeWings`).
+        websocket_stats_interval: seconds between websocket ``stats`` frames while a server runs.
+        websocket_allowed_origins: ``Origin`` values the fake Wings accepts besides the panel URL (``"*"``: any).
+
+    The fake Wings behind the panel is :attr:`wings` (a :class:`FakeWings`).
     """
 
     def __init__(
@@ -176,6 +183,9 @@ class FakePanel:
         host: str = "127.0.0.1",
         port: int = 0,
         random_seed: int | None = 0x5EED,
+        websocket_token_ttl: int = 600,
+        websocket_stats_interval: float = 1.0,
+        websocket_allowed_origins: Iterable[str] = (),
     ) -> None:
         if flavor not in FLAVORS:
             raise ValueError(f"unknown flavor {flavor!r}; choose one of {', '.join(FLAVORS)}")
@@ -209,6 +219,14 @@ class FakePanel:
             self._admin, self._user = result.admin, result.user
             self._application_key = result.application_key.token
             seed_flavor(self.store, result)
+        #: the fake Wings: websocket controls, records and knobs (see :class:`FakeWings`)
+        self.wings = FakeWings(
+            self.runtime,
+            host=host,
+            token_ttl=websocket_token_ttl,
+            stats_interval=websocket_stats_interval,
+            allowed_origins=websocket_allowed_origins,
+        )
 
     # ================================================================================ lifecycle
     @property
@@ -237,6 +255,7 @@ class FakePanel:
         host = self.host if ":" not in self.host else f"[{self.host}]"
         self.runtime.url = f"http://{host}:{self.port}"
         self._runner = runner
+        await self.wings.start()
         return self
 
     async def stop_async(self) -> None:
@@ -244,6 +263,7 @@ class FakePanel:
         runner, self._runner = self._runner, None
         self.runtime.cancel_timers()
         if runner is not None:
+            await self.wings.stop()
             await runner.cleanup()
         self.runtime.loop = None
 
@@ -590,6 +610,13 @@ class FakePanel:
             return run_renewals(self.store, self.runtime, days)
 
     # ================================================================================ knobs
+    def console_output(self, server: FakeServer | int | str, *lines: str) -> None:
+        """Make ``server`` print ``lines`` on its console (every websocket and the history see them).
+
+        A shortcut for ``panel.wings.console_output``; the other websocket controls are on :attr:`wings`.
+        """
+        self.wings.console_output(server, *lines)
+
     def set_latency(self, seconds: float) -> None:
         """Delay every following response by ``seconds``."""
         self.latency = max(0.0, seconds)

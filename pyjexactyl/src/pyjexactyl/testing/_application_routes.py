@@ -972,6 +972,7 @@ def reinstall_server(ctx: Ctx) -> web.StreamResponse:
 @route("DELETE", "/servers/{server_id}", acl=("servers", W))
 def delete_server(ctx: Ctx) -> web.StreamResponse:
     """32. ``DELETE /servers/{id}``."""
+    ctx.runtime.wings.server_deleted(ctx.resolved["server"])
     ctx.store.delete_server(ctx.resolved["server"])
     return no_content()
 
@@ -979,6 +980,7 @@ def delete_server(ctx: Ctx) -> web.StreamResponse:
 @route("DELETE", "/servers/{server_id}/{force}", acl=("servers", W))
 def force_delete_server(ctx: Ctx) -> web.StreamResponse:
     """33. ``DELETE /servers/{id}/force`` (the route is ``/{id}/{force?}``)."""
+    ctx.runtime.wings.server_deleted(ctx.resolved["server"])
     ctx.store.delete_server(ctx.resolved["server"])
     return no_content()
 

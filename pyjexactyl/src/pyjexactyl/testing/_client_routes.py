@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import math
 import re
 import string
@@ -40,7 +39,7 @@ from ._sshkeys import SSHKeyError, parse_public_key
 from ._state import FakeActivity, FakeBackup, FakeSchedule, FakeServer, FakeSSHKey, FakeTask, utcnow
 from ._store import ALL_PERMISSIONS, PERMISSION_CATALOGUE
 from ._validation import MISSING, check, parse_rules, validate
-from ._wings import daemon_error, finish_install, node_jwt, power, signed_url, start_backup, start_restore
+from ._wings import console_command, daemon_error, finish_install, power, signed_url, start_backup, start_restore
 
 __all__ = ["ROUTES", "client_prelude"]
 
@@ -481,23 +480,9 @@ def websocket(ctx: Ctx) -> web.StreamResponse:
         raise conflict(detail)
     if not _user_can(ctx, "websocket.connect"):
         raise forbidden("You do not have permission to connect to this server's websocket.", "HttpForbiddenException")
-    node = ctx.store.nodes[server.node_id]
     perms = ctx.store.permissions_for(ctx.user, server)
-    token = node_jwt(
-        node,
-        {
-            "server_uuid": server.uuid,
-            "permissions": perms,
-            "user_uuid": ctx.user.uuid,
-            "user_id": ctx.user.id,
-            "unique_id": ctx.store.random_string(16),
-        },
-        ttl=600,
-        panel_url=ctx.runtime.url,
-        jti=hashlib.md5(f"{ctx.user.id}{server.uuid}".encode()).hexdigest(),
-    )
-    scheme = "wss" if node.scheme == "https" else "ws"
-    socket = f"{scheme}://{node.fqdn}:{node.daemon_listen}/api/servers/{server.uuid}/ws"
+    token = ctx.runtime.wings.issue_token(server, ctx.user, perms)
+    socket = ctx.runtime.wings.socket_url(server)
     return json_response({"data": {"token": token, "socket": socket}})
 
 
@@ -522,7 +507,7 @@ def command(ctx: Ctx) -> web.StreamResponse:
     if server.state not in ("running", "starting", "stopping"):
         raise PanelError(502, "HttpException", "Server must be online in order to send commands.")
     text = str(ctx.field("command"))
-    server.console.append(text)
+    console_command(ctx.runtime, server, text)
     _log(ctx, "server:console.command", {"command": text})
     return no_content()
 
@@ -897,7 +882,7 @@ def execute_schedule(ctx: Ctx) -> web.StreamResponse:
     schedule.last_run_at = utcnow()
     for task in sorted(schedule.tasks, key=lambda x: x.sequence_id):
         if task.action == "command" and server.state in ("running", "starting"):
-            server.console.append(task.payload)
+            console_command(ctx.runtime, server, task.payload)
         elif task.action == "power" and task.payload in ("start", "stop", "restart", "kill"):
             power(ctx.runtime, server, task.payload)
     _log(ctx, "server:schedule.execute", {"name": schedule.name})
@@ -1147,7 +1132,10 @@ def update_subuser(ctx: Ctx) -> web.StreamResponse:
     perms = [str(p) for p in ctx.field("permissions")]
     _check_assignable(ctx, perms)
     user = ctx.store.users[subuser.user_id]
+    before = sorted(subuser.permissions)
     ctx.store.create_subuser(ctx.srv, user, perms)
+    if sorted(subuser.permissions) != before:
+        ctx.runtime.wings.revoke(ctx.srv, user)  # the panel's /ws/deny: the user's live tokens stop working
     _log(ctx, "server:subuser.update", {"email": user.email, "permissions": subuser.permissions})
     return json_response(t.client_subuser(ctx.store, subuser))
 
@@ -1158,6 +1146,8 @@ def delete_subuser(ctx: Ctx) -> web.StreamResponse:
     subuser = ctx.resolved["user"]
     ctx.srv.subusers.remove(subuser)
     user = ctx.store.users.get(subuser.user_id)
+    if user is not None:
+        ctx.runtime.wings.revoke(ctx.srv, user)
     _log(ctx, "server:subuser.delete", {"email": user.email if user else None})
     return no_content()
 

@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -16,6 +16,9 @@ from ._envelope import Includes, PanelError, bad_request, single_issue
 from ._state import FakeApiKey, FakeServer, FakeUser
 from ._store import PanelStore
 from ._validation import MISSING, RuleSpec, enforce
+
+if TYPE_CHECKING:
+    from ._wings_hooks import WingsHooks
 
 __all__ = [
     "Ctx",
@@ -33,6 +36,9 @@ PermSpec = str | Callable[["Ctx"], str] | None
 
 class Runtime:
     """State shared by all requests of one fake panel: the store, timings and the timer loop."""
+
+    #: the fake Wings (set when the fake Wings is created for this runtime)
+    wings: WingsHooks
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -401,7 +402,8 @@ class FakeServer:
 
     ``state`` is the Wings power state (``offline``, ``starting``, ``running``, ``stopping``); ``status``
     is the panel column (``None``, ``installing``, ``install_failed``, ``reinstall_failed``,
-    ``suspended``, ``restoring_backup``). ``console`` records every command sent through the API.
+    ``suspended``, ``restoring_backup``). ``console`` records every command sent through the API or the
+    websocket. Assigning ``state`` is seen by the fake Wings: its sockets get the ``status`` event.
     """
 
     id: int
@@ -452,6 +454,20 @@ class FakeServer:
     installed_at: _dt.datetime | None = field(default_factory=utcnow)
     created_at: _dt.datetime = field(default_factory=utcnow)
     updated_at: _dt.datetime = field(default_factory=utcnow)
+    #: told ``(server, old, new)`` after every change of ``state`` (the fake Wings sends ``status`` events)
+    _on_state: Callable[[FakeServer, str, str], None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "state":
+            object.__setattr__(self, name, value)
+            return
+        old = self.__dict__.get("state")
+        object.__setattr__(self, name, value)
+        listener = self.__dict__.get("_on_state")
+        if listener is not None and old is not None and old != value:
+            listener(self, old, value)
 
     @property
     def identifier(self) -> str:

@@ -9,7 +9,7 @@ import string
 import threading
 import time
 import uuid as _uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._jexactyl_state import JexactylData
@@ -193,6 +193,8 @@ class PanelStore:
         self.jexactyl = JexactylData()
         #: Pelican's own records (roles, mounts, plugins, transfers).
         self.pelican = PelicanData()
+        #: attached to every server as ``FakeServer._on_state`` (set by the fake Wings)
+        self.state_listener: Callable[[FakeServer, str, str], None] | None = None
         self.rng = random.Random(rng_seed)
         self._ids: dict[str, int] = {}
         self.users: dict[int, FakeUser] = {}
@@ -474,6 +476,7 @@ class PanelStore:
             environment=env,
             files=default_files(),
         )
+        server._on_state = self.state_listener
         if state == "running":
             server.started_monotonic = time.monotonic()
         allocation.server_id = server.id

@@ -207,8 +207,12 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
     return item("server", shapes.client_server(store.flavor, server, egg, attributes))
 
 
-def stats(server: FakeServer) -> JsonDict:
-    """``stats`` for ``/resources``, derived from the simulated power state."""
+def resource_usage(server: FakeServer) -> JsonDict:
+    """The simulated Wings utilisation of ``server`` (shared by ``/resources`` and websocket ``stats``).
+
+    Keys: ``memory_bytes``, ``memory_limit_bytes``, ``cpu_absolute``, ``disk_bytes``, ``network_rx_bytes``,
+    ``network_tx_bytes``, ``uptime`` (ms); all 0 but the disk and the limit while offline.
+    """
     state = server.state
     uptime_ms = 0
     if state in ("running", "stopping") and server.started_monotonic is not None:
@@ -227,18 +231,32 @@ def stats(server: FakeServer) -> JsonDict:
         tx = 512
     else:
         memory, cpu, rx, tx, uptime_ms = 0, 0, 0, 0, 0
+    return {
+        "memory_bytes": memory,
+        "memory_limit_bytes": limit_bytes,
+        "cpu_absolute": cpu,
+        "disk_bytes": server.disk_bytes,
+        "network_rx_bytes": rx,
+        "network_tx_bytes": tx,
+        "uptime": uptime_ms,
+    }
+
+
+def stats(server: FakeServer) -> JsonDict:
+    """``stats`` for ``/resources``, derived from the simulated power state."""
+    usage = resource_usage(server)
     return item(
         "stats",
         {
-            "current_state": state,
+            "current_state": server.state,
             "is_suspended": server.suspended,
             "resources": {
-                "memory_bytes": memory,
-                "cpu_absolute": cpu,
-                "disk_bytes": server.disk_bytes,
-                "network_rx_bytes": rx,
-                "network_tx_bytes": tx,
-                "uptime": uptime_ms,
+                "memory_bytes": usage["memory_bytes"],
+                "cpu_absolute": usage["cpu_absolute"],
+                "disk_bytes": usage["disk_bytes"],
+                "network_rx_bytes": usage["network_rx_bytes"],
+                "network_tx_bytes": usage["network_tx_bytes"],
+                "uptime": usage["uptime"],
             },
         },
     )
