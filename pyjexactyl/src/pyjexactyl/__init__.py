@@ -17,6 +17,7 @@ import logging as _logging
 
 from ._client import AsyncJexactyl
 from ._config import ClientConfig, __version__
+from ._dialect import PanelInfo
 from ._sync import Jexactyl
 from .exceptions import (
     BadRequestError,
@@ -34,6 +35,7 @@ from .exceptions import (
     ServerError,
     ServerOfflineError,
     UnauthorizedError,
+    UnsupportedByPanelError,
     ValidationError,
 )
 from .responses import AsyncPaginatedResponse, PaginatedResponse
@@ -54,6 +56,7 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "PaginatedResponse",
+    "PanelInfo",
     "PanelTimeoutError",
     "PanelUnreachableError",
     "RateLimitedError",
@@ -61,6 +64,7 @@ __all__ = [
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
+    "UnsupportedByPanelError",
     "ValidationError",
     "__version__",
 ]

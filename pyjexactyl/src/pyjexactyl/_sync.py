@@ -19,12 +19,26 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._client import AsyncJexactyl
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, ClientConfig
+from ._dialect import PanelInfo
 from ._endpoints.base import Namespace
 from ._loop import CLOSE_WAIT, LoopThread
 from .responses import AsyncPaginatedResponse, PaginatedResponse
 
 if TYPE_CHECKING:
-    from ._sync_types import SyncClientAPI, SyncLocations, SyncNests, SyncNodes, SyncServers, SyncUsers
+    from ._sync_types import (
+        SyncApprovals,
+        SyncClientAPI,
+        SyncDatabaseHosts,
+        SyncEggs,
+        SyncLocations,
+        SyncMounts,
+        SyncNests,
+        SyncNodes,
+        SyncPlugins,
+        SyncRoles,
+        SyncServers,
+        SyncUsers,
+    )
 
     class _TypedNamespaces:
         """What type checkers and IDEs see of :class:`Jexactyl`'s namespaces: the typed interfaces generated
@@ -37,6 +51,12 @@ if TYPE_CHECKING:
         servers: SyncServers
         user: SyncUsers
         users: SyncUsers
+        approvals: SyncApprovals
+        eggs: SyncEggs
+        database_hosts: SyncDatabaseHosts
+        mounts: SyncMounts
+        roles: SyncRoles
+        plugins: SyncPlugins
 
 else:
     # At run time Jexactyl's namespaces come from ``__getattr__`` and its class is exactly as before.
@@ -187,11 +207,25 @@ class Jexactyl(_TypedNamespaces):
         return _wrap(getattr(self.async_client, name), self._run)
 
     def __dir__(self) -> Iterable[str]:
-        names = set(super().__dir__()) | {"client", "locations", "nests", "nodes", "servers", "user", "users"}
+        roots = {"client", "locations", "nests", "nodes", "servers", "user", "users", "approvals"}
+        roots |= {"eggs", "database_hosts", "mounts", "roles", "plugins"}
+        names = set(super().__dir__()) | roots
         return sorted(n for n in names if not n.startswith("_"))
 
     def __repr__(self) -> str:
         return f"Jexactyl(url={self.url!r})"
+
+    def panel_info(self) -> PanelInfo:
+        """Which panel this is (see :meth:`AsyncJexactyl.panel_info`); asks the panel at most once.
+
+        Returns:
+            A :class:`~pyjexactyl.PanelInfo` (``flavor``, ``version``, ``possible``, ``evidence``).
+
+        Example:
+            >>> api.panel_info().flavor  # doctest: +SKIP
+            'jexactyl'
+        """
+        return self._run(self._async.panel_info())
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Sends one request (see :meth:`AsyncJexactyl.request`) and waits for the answer."""

@@ -43,6 +43,7 @@ __all__ = [
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
+    "UnsupportedByPanelError",
     "ValidationError",
     "error_from_response",
 ]
@@ -200,6 +201,48 @@ class ServerError(JexactylApiError):
 
 class ServerOfflineError(ServerError):
     """502: the game server must be running for this (e.g. a console command to a stopped server)."""
+
+
+class UnsupportedByPanelError(JexactylApiError):
+    """The panel does not offer this call: its kind (Pterodactyl, Jexactyl v3, Jexactyl v4, Pelican) lacks the
+    route, or has it but always fails there. Raised instead of the bare 404 (or 500), and before any request
+    when the library already knows the panel's kind.
+
+    Attributes:
+        panel: The panel's name as detected, e.g. ``"Pelican"`` (or ``"Pterodactyl or Jexactyl v4"`` when the
+            answers so far could not tell those two apart).
+        feature: What was asked for, e.g. ``"the store balance"``.
+        alternative: What to use instead, when there is something; ``None`` otherwise.
+        status: The panel's status when it answered (404 for a missing route, 500 for a broken one); 404 when
+            the call was refused before sending.
+    """
+
+    title = "Unsupported By Panel"
+
+    def __init__(
+        self,
+        panel: str,
+        feature: str,
+        alternative: str | None = None,
+        *,
+        status: int = 404,
+        method: str = "",
+        path: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.panel = panel
+        self.feature = feature
+        self.alternative = alternative
+        detail = f"{panel} does not offer {feature}."
+        if alternative:
+            detail += f" Use {alternative} instead."
+        super().__init__(status, "UnsupportedByPanel", detail, method=method, path=path, headers=headers)
+
+    def __repr__(self) -> str:
+        return (
+            f"UnsupportedByPanelError(panel={self.panel!r}, feature={self.feature!r}, "
+            f"alternative={self.alternative!r})"
+        )
 
 
 class MalformedResponseError(JexactylApiError):
