@@ -21,6 +21,7 @@ from ._ansi import strip_ansi
 from ._client import AsyncJexactyl
 from ._config import ClientConfig, __version__
 from ._console import ConsoleSession
+from ._dialect import PanelInfo
 from ._sync import Jexactyl
 from .events import (
     BackupCompleted,
@@ -56,9 +57,11 @@ from .exceptions import (
     PanelTimeoutError,
     PanelUnreachableError,
     RateLimitedError,
+    ResponseTooLargeError,
     ServerError,
     ServerOfflineError,
     UnauthorizedError,
+    UnsupportedByPanelError,
     ValidationError,
 )
 from .responses import AsyncPaginatedResponse, PaginatedResponse
@@ -93,10 +96,12 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "PaginatedResponse",
+    "PanelInfo",
     "PanelTimeoutError",
     "PanelUnreachableError",
     "RateLimitedError",
     "Reconnected",
+    "ResponseTooLargeError",
     "ServerDeleted",
     "ServerError",
     "ServerOfflineError",
@@ -106,6 +111,7 @@ __all__ = [
     "TransferStatus",
     "UnauthorizedError",
     "UnknownEvent",
+    "UnsupportedByPanelError",
     "ValidationError",
     "__version__",
     "strip_ansi",

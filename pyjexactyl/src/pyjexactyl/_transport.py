@@ -3,20 +3,31 @@
 aiohttp's exceptions are translated here into :class:`~pyjexactyl.exceptions.PanelUnreachableError` and
 :class:`~pyjexactyl.exceptions.PanelTimeoutError` (HTTP), and into
 :class:`~pyjexactyl.exceptions.ConsoleDisconnectedError` and :class:`~pyjexactyl.exceptions.ConsoleAuthError`
-(the Wings websocket), so nothing above this layer knows aiohttp.
+(the Wings websocket), so nothing above this layer knows aiohttp. Bodies are read chunk by chunk up to the
+client's ``max_response_bytes`` (:class:`~pyjexactyl.exceptions.ResponseTooLargeError` past it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import warnings
+import weakref
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ._config import MAX_RESPONSE_BYTES
 from ._paths import describe_path
-from .exceptions import ConsoleAuthError, ConsoleDisconnectedError, PanelTimeoutError, PanelUnreachableError
+from .exceptions import (
+    ConsoleAuthError,
+    ConsoleDisconnectedError,
+    PanelTimeoutError,
+    PanelUnreachableError,
+    ResponseTooLargeError,
+)
 
 WS_CLOSE_TIMEOUT = 5.0
 """Seconds to wait for the other side's close frame when closing a websocket."""
@@ -40,6 +51,15 @@ class AiohttpTransport:
         timeout: Seconds a request may take in total.
         session: An existing session to use instead (it is not closed by :meth:`close`).
         limit: Connection-pool size.
+        max_response_bytes: Largest response body read, in bytes.
+        owner: What names the client in the :class:`ResourceWarning` of a session nobody closed.
+
+    A session it creates is closed by :meth:`close`; if nobody calls it, the session is still closed while
+    its event loop can run: when ``asyncio.run`` ends (which closes every suspended async generator, here
+    :func:`_close_when_abandoned`, before it closes the loop) or when the transport is garbage-collected
+    with the loop still running. Either way that is one :class:`ResourceWarning` (shown with
+    ``-W default`` or ``-X dev``) instead of aiohttp's "Unclosed client session" / "Unclosed connector"
+    printed to stderr at exit.
     """
 
     def __init__(
@@ -50,6 +70,8 @@ class AiohttpTransport:
         *,
         session: aiohttp.ClientSession | None = None,
         limit: int = 100,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        owner: str = "pyjexactyl client",
     ) -> None:
         self._base = base_url
         self._headers = CIMultiDict(headers)
@@ -57,14 +79,52 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._limit = limit
+        self._max_body = max_response_bytes
+        self._owner = owner
+        self._guard: AsyncGenerator[None, None] | None = None
+        self._finalizer: weakref.finalize[..., AiohttpTransport] | None = None
         self._ws_session: aiohttp.ClientSession | None = None
+        self._ws_guard: AsyncGenerator[None, None] | None = None
+        self._ws_finalizer: weakref.finalize[..., AiohttpTransport] | None = None
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
-            self._owns_session = True
-        return self._session
+    async def _get_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is not None and not session.closed:
+            return session
+        connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit)
+        session = self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        self._owns_session = True
+        self._guard, self._finalizer = await self._guard_session(session)
+        return session
+
+    async def _guard_session(
+        self, session: aiohttp.ClientSession
+    ) -> tuple[AsyncGenerator[None, None], weakref.finalize[..., AiohttpTransport]]:
+        """Makes sure a session this transport created is closed even if nobody calls :meth:`close`."""
+        # Started here, on the loop the session belongs to, so that the loop knows it (asyncgen hooks).
+        guard = _close_when_abandoned(session, self._owner)
+        await anext(guard)
+        # Holds the guard (and through it the session) outside this object, so that a transport collected as
+        # garbage does not take its session along unclosed: the callback has the loop close it.
+        finalizer = weakref.finalize(self, _abandoned, asyncio.get_running_loop(), guard)
+        finalizer.atexit = False
+        return guard, finalizer
+
+    async def _get_ws_session(self) -> aiohttp.ClientSession:
+        """The session websockets open on: the caller's session when one was given, else a second one of ours
+        whose connector has no connection limit. A websocket holds its connection for hours; on the HTTP pool
+        (``max_concurrency`` connections) 100 open consoles would leave no connection for the token requests
+        that keep them alive. Both sessions use aiohttp's default TLS verification and the same timeout."""
+        if not self._owns_session and self._session is not None and not self._session.closed:
+            return self._session
+        session = self._ws_session
+        if session is not None and not session.closed:
+            return session
+        session = self._ws_session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0), timeout=self._timeout
+        )
+        self._ws_guard, self._ws_finalizer = await self._guard_session(session)
+        return session
 
     async def send(
         self,
@@ -89,6 +149,8 @@ class AiohttpTransport:
         Raises:
             PanelTimeoutError: the panel did not answer in time.
             PanelUnreachableError: the connection failed or was dropped.
+            ResponseTooLargeError: the body is larger than ``max_response_bytes`` (nothing past the limit is
+                read; the connection is closed).
         """
         url = URL(self._base + path, encoded=True)
         if query:
@@ -97,11 +159,12 @@ class AiohttpTransport:
         if content_type is not None:
             headers["Content-Type"] = content_type
         shown = describe_path(path, query)
+        session = await self._get_session()
         try:
-            async with self._get_session().request(
+            async with session.request(
                 method, url, json=json, data=data, headers=headers, allow_redirects=False
             ) as response:
-                body = await response.read()
+                body = await self._read_body(response, method, shown)
                 return RawResponse(response.status, response.headers, body)
         except TimeoutError as exc:
             raise PanelTimeoutError(
@@ -114,18 +177,20 @@ class AiohttpTransport:
                 path=shown,
             ) from exc
 
-    def _get_ws_session(self) -> aiohttp.ClientSession:
-        """The session websockets open on: the caller's session when one was given, else a second one of ours
-        whose connector has no connection limit. A websocket holds its connection for hours; on the HTTP pool
-        (``max_concurrency`` connections) 100 open consoles would leave no connection for the token requests
-        that keep them alive. Both sessions use aiohttp's default TLS verification and the same timeout."""
-        if not self._owns_session and self._session is not None and not self._session.closed:
-            return self._session
-        if self._ws_session is None or self._ws_session.closed:
-            self._ws_session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0), timeout=self._timeout
-            )
-        return self._ws_session
+    async def _read_body(self, response: aiohttp.ClientResponse, method: str, shown: str) -> bytes:
+        """The whole body, read chunk by chunk so that no more than ``max_response_bytes`` is ever held."""
+        limit = self._max_body
+        declared = response.content_length
+        if declared is not None and declared > limit:
+            raise _too_large(response, method, shown, limit)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await response.content.readany():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(response, method, shown, limit)
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def ws_connect(self, url: str, *, origin: str, heartbeat: float | None) -> WebSocket:
         """Opens a websocket to Wings.
@@ -143,7 +208,8 @@ class AiohttpTransport:
         """
         shown = _describe_ws_url(url)
         try:
-            ws = await self._get_ws_session().ws_connect(
+            session = await self._get_ws_session()
+            ws = await session.ws_connect(
                 url,
                 origin=origin,
                 heartbeat=heartbeat,
@@ -165,19 +231,66 @@ class AiohttpTransport:
         except TimeoutError as exc:
             raise ConsoleDisconnectedError(f"Wings did not answer the websocket handshake at {shown} in time") from exc
         except aiohttp.ClientError as exc:
-            raise ConsoleDisconnectedError(
-                f"Could not reach Wings at {shown}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise ConsoleDisconnectedError(f"Could not reach Wings at {shown}: {type(exc).__name__}: {exc}") from exc
         return WebSocket(ws, shown)
 
     async def close(self) -> None:
         """Closes the sessions this transport created."""
-        if self._session is not None and self._owns_session and not self._session.closed:
-            await self._session.close()
-        self._session = None
-        if self._ws_session is not None and not self._ws_session.closed:
-            await self._ws_session.close()
-        self._ws_session = None
+        session, guard, finalizer = self._session, self._guard, self._finalizer
+        self._session = self._guard = self._finalizer = None
+        if finalizer is not None:
+            finalizer.detach()
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+        if guard is not None:
+            await guard.aclose()
+        ws_session, ws_guard, ws_finalizer = self._ws_session, self._ws_guard, self._ws_finalizer
+        self._ws_session = self._ws_guard = self._ws_finalizer = None
+        if ws_finalizer is not None:
+            ws_finalizer.detach()
+        if ws_session is not None and not ws_session.closed:
+            await ws_session.close()
+        if ws_guard is not None:
+            await ws_guard.aclose()
+
+
+def _too_large(response: aiohttp.ClientResponse, method: str, shown: str, limit: int) -> ResponseTooLargeError:
+    """Drops the connection (the rest of the body is never read) and builds the error."""
+    response.close()
+    return ResponseTooLargeError(response.status, method=method, path=shown, limit=limit, headers=response.headers)
+
+
+async def _close_when_abandoned(session: aiohttp.ClientSession, owner: str) -> AsyncGenerator[None, None]:
+    """Suspended for as long as the transport's session is open. Closed by :meth:`AiohttpTransport.close`,
+    or, if nobody calls it, by the event loop (``shutdown_asyncgens`` at the end of ``asyncio.run`` and of the
+    sync client's loop) or by :func:`_abandoned`: the session is then closed here, with one warning."""
+    try:
+        yield
+    finally:
+        if not session.closed:
+            await session.close()
+            message = f"unclosed {owner}: close it with 'await api.close()' or 'async with'"
+            warnings.warn(message, ResourceWarning, stacklevel=1, source=session)
+
+
+def _abandoned(loop: asyncio.AbstractEventLoop, guard: AsyncGenerator[None, None]) -> None:
+    """``weakref.finalize`` callback of a transport collected as garbage: has its loop close the session."""
+    if loop.is_closed():  # too late: nothing can run on it any more
+        return
+    try:
+        loop.call_soon_threadsafe(_close_guard, loop, guard)
+    except RuntimeError:  # the loop closed meanwhile
+        pass
+
+
+_closing: set[asyncio.Task[None]] = set()
+"""Tasks closing an abandoned session (asyncio keeps only weak references to tasks)."""
+
+
+def _close_guard(loop: asyncio.AbstractEventLoop, guard: AsyncGenerator[None, None]) -> None:
+    task = loop.create_task(guard.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def _describe_ws_url(url: str) -> str:
