@@ -10,6 +10,7 @@ client's ``max_response_bytes`` (:class:`~pyjexactyl.exceptions.ResponseTooLarge
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -98,11 +99,11 @@ class AiohttpTransport:
         return session
 
     async def _guard_session(
-        self, session: aiohttp.ClientSession
+        self, session: aiohttp.ClientSession, *, warn: bool = True
     ) -> tuple[AsyncGenerator[None, None], weakref.finalize[..., AiohttpTransport]]:
         """Makes sure a session this transport created is closed even if nobody calls :meth:`close`."""
         # Started here, on the loop the session belongs to, so that the loop knows it (asyncgen hooks).
-        guard = _close_when_abandoned(session, self._owner)
+        guard = _close_when_abandoned(session, self._owner, warn=warn)
         await anext(guard)
         # Holds the guard (and through it the session) outside this object, so that a transport collected as
         # garbage does not take its session along unclosed: the callback has the loop close it.
@@ -123,7 +124,7 @@ class AiohttpTransport:
         session = self._ws_session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0), timeout=self._timeout
         )
-        self._ws_guard, self._ws_finalizer = await self._guard_session(session)
+        self._ws_guard, self._ws_finalizer = await self._guard_session(session, warn=False)
         return session
 
     async def send(
@@ -260,17 +261,21 @@ def _too_large(response: aiohttp.ClientResponse, method: str, shown: str, limit:
     return ResponseTooLargeError(response.status, method=method, path=shown, limit=limit, headers=response.headers)
 
 
-async def _close_when_abandoned(session: aiohttp.ClientSession, owner: str) -> AsyncGenerator[None, None]:
+async def _close_when_abandoned(
+    session: aiohttp.ClientSession, owner: str, *, warn: bool = True
+) -> AsyncGenerator[None, None]:
     """Suspended for as long as the transport's session is open. Closed by :meth:`AiohttpTransport.close`,
     or, if nobody calls it, by the event loop (``shutdown_asyncgens`` at the end of ``asyncio.run`` and of the
-    sync client's loop) or by :func:`_abandoned`: the session is then closed here, with one warning."""
+    sync client's loop) or by :func:`_abandoned`: the session is then closed here, with one warning (the
+    websocket session of the same client closes without one: one client, one warning)."""
     try:
         yield
     finally:
         if not session.closed:
             await session.close()
-            message = f"unclosed {owner}: close it with 'await api.close()' or 'async with'"
-            warnings.warn(message, ResourceWarning, stacklevel=1, source=session)
+            if warn:
+                message = f"unclosed {owner}: close it with 'await api.close()' or 'async with'"
+                warnings.warn(message, ResourceWarning, stacklevel=1, source=session)
 
 
 def _abandoned(loop: asyncio.AbstractEventLoop, guard: AsyncGenerator[None, None]) -> None:
@@ -288,9 +293,18 @@ _closing: set[asyncio.Task[None]] = set()
 
 
 def _close_guard(loop: asyncio.AbstractEventLoop, guard: AsyncGenerator[None, None]) -> None:
-    task = loop.create_task(guard.aclose())
+    task = loop.create_task(_aclose(guard))
     _closing.add(task)
     task.add_done_callback(_closing.discard)
+
+
+async def _aclose(guard: AsyncGenerator[None, None]) -> None:
+    # A transport that became garbage while its loop shuts down (an open console keeps it alive until
+    # asyncio.run cancels the console's task) can meet shutdown_asyncgens closing the same guard: "aclose():
+    # asynchronous generator is already running". Whichever runs first closes the session; the other has
+    # nothing left to do.
+    with contextlib.suppress(RuntimeError):
+        await guard.aclose()
 
 
 def _describe_ws_url(url: str) -> str:
