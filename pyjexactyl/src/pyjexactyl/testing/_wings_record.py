@@ -138,4 +138,4 @@ class WingsRecorder:
             if remaining <= 0:
                 raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
             with self._condition:
-                self._condition.wait_for(lambda: self._generation != generation, remaining)
+                self._condition.wait_for(lambda seen=generation: self._generation != seen, remaining)
