@@ -121,6 +121,11 @@ class WingsRecorder:
         finally:
             self._waiters.discard(entry)
 
+    def _wait_past(self, generation: int, timeout: float) -> None:
+        """Block until a notification after ``generation`` (or ``timeout``)."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._generation != generation, timeout)
+
     def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
         """:meth:`wait_for` for a thread that is not running the panel's loop (``FakePanel.start()``).
 
@@ -137,5 +142,4 @@ class WingsRecorder:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
-            with self._condition:
-                self._condition.wait_for(lambda seen=generation: self._generation != seen, remaining)
+            self._wait_past(generation, remaining)
