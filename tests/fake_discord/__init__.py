@@ -1,4 +1,4 @@
-"""End-to-end test harness: a fake Discord the real discord.py client logs into.
+"""End-to-end test harness: a fake Discord the real discord.py client logs into (API reference below).
 
 Usage::
 
@@ -9,12 +9,33 @@ Usage::
         ix = await fd.slash(alice, "server status", options={"server": "abcd1234"})
         message = await ix.wait_final(5)
         fd.assert_clean()
-
-See :mod:`tests.fake_discord.fake_discord` for the full API and :mod:`tests.fake_discord.limits` for the checks.
 """
 
 from .fake_discord import FakeDiscord
+from .guild_state import FakeChannel, GuildState
+from .interaction_record import InteractionRecord
+from .mentions import Mentions
+from .message_store import MessageEdit, MessageLog
 from .payloads import FakeRole, FakeUser, bot_token
-from .records import InteractionRecord, RecordedFrame, RecordedRequest
+from .permissions import FakeOverwrite
+from .ratelimits import RateLimitBucket, RateLimitHit
+from .records import RecordedDispatch, RecordedFrame, RecordedRequest
 
-__all__ = ["FakeDiscord", "FakeRole", "FakeUser", "InteractionRecord", "RecordedFrame", "RecordedRequest", "bot_token"]
+__all__ = [
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeOverwrite",
+    "FakeRole",
+    "FakeUser",
+    "GuildState",
+    "InteractionRecord",
+    "Mentions",
+    "MessageEdit",
+    "MessageLog",
+    "RateLimitBucket",
+    "RateLimitHit",
+    "RecordedDispatch",
+    "RecordedFrame",
+    "RecordedRequest",
+    "bot_token",
+]
