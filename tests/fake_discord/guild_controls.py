@@ -20,7 +20,7 @@ Channel and role events need the GUILDS intent; an event the bot's intents exclu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .gateway import INTENT_GUILDS
@@ -29,6 +29,7 @@ from .message_store import MessageLog
 from .messages import MessageBuilder
 from .payloads import FakeRole, FakeUser, member_payload, role_payload
 from .permissions import FakeOverwrite
+from .state import Ref, ref_id
 
 __all__ = ["GuildControls", "Target"]
 
@@ -72,7 +73,7 @@ class GuildControls(MessageBuilder):
 
     async def update_channel(
         self,
-        channel: int | FakeChannel,
+        channel: Ref,
         *,
         name: str | None = None,
         topic: str | None = _UNSET,
@@ -92,7 +93,7 @@ class GuildControls(MessageBuilder):
         await self._dispatch_event("CHANNEL_UPDATE", found.payload(), INTENT_GUILDS)
         return found
 
-    async def delete_channel(self, channel: int | FakeChannel) -> None:
+    async def delete_channel(self, channel: Ref) -> None:
         """Delete a channel; CHANNEL_DELETE. Its messages go with it (no MESSAGE_DELETE each, as on Discord)."""
         found = self._channel(channel)
         del self.guilds[found.guild_id].channels[found.id]
@@ -111,9 +112,7 @@ class GuildControls(MessageBuilder):
         target_id = int(target)
         return target_id, 0 if target_id == guild.id or target_id in guild.roles else 1
 
-    async def set_overwrite(
-        self, channel: int | FakeChannel, target: Target, *, allow: int = 0, deny: int = 0
-    ) -> FakeOverwrite:
+    async def set_overwrite(self, channel: Ref, target: Target, *, allow: int = 0, deny: int = 0) -> FakeOverwrite:
         """Set (replace) the channel's overwrite for ``target``; CHANNEL_UPDATE.
 
         Example: ``await fd.set_overwrite(alerts, fd.bot_role(), deny=permissions.EMBED_LINKS)``.
@@ -125,7 +124,7 @@ class GuildControls(MessageBuilder):
         await self._dispatch_event("CHANNEL_UPDATE", found.payload(), INTENT_GUILDS)
         return overwrite
 
-    async def remove_overwrite(self, channel: int | FakeChannel, target: Target) -> None:
+    async def remove_overwrite(self, channel: Ref, target: Target) -> None:
         """Remove the channel's overwrite for ``target`` (if any); CHANNEL_UPDATE."""
         found = self._channel(channel)
         target_id, _ = self._overwrite_target(self.guilds[found.guild_id], target)
@@ -148,8 +147,9 @@ class GuildControls(MessageBuilder):
         if role.id in guild.roles or role.id == guild.id:
             raise ValueError(f"guild {guild.id} already has a role {role.id}")
         guild.roles[role.id] = role
-        await self._dispatch_event("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role_payload(role)},
-                                   INTENT_GUILDS)
+        await self._dispatch_event(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role_payload(role)}, INTENT_GUILDS
+        )
         return role
 
     async def update_role(self, role: FakeRole, *, guild_id: int | None = None) -> FakeRole:
@@ -158,8 +158,9 @@ class GuildControls(MessageBuilder):
         if role.id not in guild.roles:
             raise LookupError(f"guild {guild.id} has no role {role.id}")
         guild.roles[role.id] = role
-        await self._dispatch_event("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role_payload(role)},
-                                   INTENT_GUILDS)
+        await self._dispatch_event(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role_payload(role)}, INTENT_GUILDS
+        )
         return role
 
     async def delete_role(self, role: FakeRole | int, *, guild_id: int | None = None) -> None:
@@ -181,8 +182,9 @@ class GuildControls(MessageBuilder):
         guild = self.guild(guild_id)
         guild.everyone_permissions = int(permissions)
         everyone = FakeRole(id=guild.id, name="@everyone", permissions=guild.everyone_permissions, position=0)
-        await self._dispatch_event("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role_payload(everyone)},
-                                   INTENT_GUILDS)
+        await self._dispatch_event(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role_payload(everyone)}, INTENT_GUILDS
+        )
 
     async def set_bot_roles(self, roles: Sequence[FakeRole | int], *, guild_id: int | None = None) -> None:
         """Give the bot member exactly these roles (include :meth:`bot_role` to keep it); GUILD_MEMBER_UPDATE."""
@@ -197,14 +199,12 @@ class GuildControls(MessageBuilder):
 
     # ------------------------------------------------------------------ messages
 
-    async def delete_message(
-        self, message: Mapping[str, Any] | int | str, *, by: FakeUser | None = None
-    ) -> MessageLog:
+    async def delete_message(self, message: Ref, *, by: FakeUser | None = None) -> MessageLog:
         """A member (``by``; default the guild owner) deletes a message of the bot; MESSAGE_DELETE.
 
         Later routes on it answer 404 Unknown Message; the log keeps ``deleted_at`` and ``deleted_by``.
         """
-        mid = int(message["id"] if isinstance(message, Mapping) else message)
+        mid = ref_id(message)
         log = self.store.meta.get(mid)
         if log is None or not self.store.delete(mid, by=by.id if by is not None else self.owner_id):
             raise LookupError(f"message {mid} is unknown to the fake or already deleted")

@@ -11,7 +11,7 @@ changes it and tells the bot through the gateway. Usage::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,20 +76,35 @@ class GuildState:
             return list(self.bot_roles)
         return list(self.member_roles.get(user_id, []))
 
-    def base_permissions(self, user_id: int, role_ids: Iterable[int], explicit: int | None = None) -> int:
-        """Guild-level permissions: ``explicit`` stands for what the roles grant, when a test gives it."""
+    def base_permissions(
+        self,
+        user_id: int,
+        role_ids: Iterable[int],
+        explicit: int | None = None,
+        extra_roles: Mapping[int, FakeRole] | None = None,
+    ) -> int:
+        """Guild-level permissions: @everyone's OR what the roles grant. ``explicit`` replaces what the roles
+        grant (a test's ``member_permissions``); ``extra_roles`` are roles the guild does not have yet."""
         if explicit is not None:
-            return base_permissions(everyone=explicit, role_permissions=(), is_owner=user_id == self.owner_id)
-        perms = [self.roles[r].permissions for r in role_ids if r in self.roles]
-        return base_permissions(everyone=self.everyone_permissions, role_permissions=perms,
-                                is_owner=user_id == self.owner_id)
+            granted = [int(explicit)]
+        else:
+            known = {**(extra_roles or {}), **self.roles}
+            granted = [known[r].permissions for r in role_ids if r in known]
+        return base_permissions(
+            everyone=self.everyone_permissions, role_permissions=granted, is_owner=user_id == self.owner_id
+        )
 
     def permissions_in(
-        self, channel: FakeChannel, user_id: int, role_ids: Sequence[int], explicit: int | None = None
+        self,
+        channel: FakeChannel,
+        user_id: int,
+        role_ids: Sequence[int],
+        explicit: int | None = None,
+        extra_roles: Mapping[int, FakeRole] | None = None,
     ) -> int:
         """A member's permissions in ``channel`` (see :mod:`tests.fake_discord.permissions`)."""
         return channel_permissions(
-            base=self.base_permissions(user_id, role_ids, explicit),
+            base=self.base_permissions(user_id, role_ids, explicit, extra_roles),
             guild_id=self.id,
             overwrites=channel.overwrites,
             role_ids=role_ids,

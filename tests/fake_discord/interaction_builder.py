@@ -14,7 +14,7 @@ from typing import Any
 
 from ._lookup import check_can_use, find_command, wrap_options
 from .gateway import INTENT_GUILDS
-from .guild_state import TEXT_CHANNEL_TYPES, FakeChannel
+from .guild_state import FakeChannel
 from .interaction_options import OptionBuilder
 from .interaction_record import InteractionRecord
 from .messages import MessageBuilder
@@ -29,7 +29,6 @@ from .payloads import (
     role_payload,
     user_payload,
 )
-from .permissions import base_permissions, channel_permissions
 
 __all__ = ["InteractionBuilder"]
 
@@ -76,30 +75,14 @@ class InteractionBuilder(OptionBuilder, MessageBuilder):
         roles: Sequence[int | FakeRole],
         explicit: int | None,
     ) -> int:
-        """The member's permissions in ``channel`` (what ``member.permissions`` carries). ``explicit`` stands for
-        what @everyone and the roles grant at guild level; channel overwrites still apply. Without a modelled
-        guild: ``explicit`` or an ordinary member's permissions."""
+        """The member's permissions in ``channel`` (what ``member.permissions`` carries): @everyone's and what the
+        roles grant (``explicit`` instead of the roles, if given), then the channel's overwrites. Without a
+        modelled guild: ``explicit`` or an ordinary member's permissions."""
         if channel is None:
             return DEFAULT_MEMBER_PERMISSIONS if explicit is None else int(explicit)
-        guild = self.guilds[guild_id]
-        owner = user.id == guild.owner_id
         role_ids = [r.id if isinstance(r, FakeRole) else int(r) for r in roles]
-        if explicit is None:
-            granted = [
-                guild.roles[rid].permissions if rid in guild.roles else r.permissions if isinstance(r, FakeRole) else 0
-                for r, rid in zip(roles, role_ids, strict=True)
-            ]
-            base = base_permissions(everyone=guild.everyone_permissions, role_permissions=granted, is_owner=owner)
-        else:
-            base = base_permissions(everyone=int(explicit), role_permissions=(), is_owner=owner)
-        return channel_permissions(
-            base=base,
-            guild_id=guild.id,
-            overwrites=channel.overwrites,
-            role_ids=role_ids,
-            member_id=user.id,
-            text=channel.type in TEXT_CHANNEL_TYPES,
-        )
+        extra = {r.id: r for r in roles if isinstance(r, FakeRole)}
+        return self.guilds[guild_id].permissions_in(channel, user.id, role_ids, explicit, extra)
 
     async def _new_interaction(
         self,
@@ -241,7 +224,8 @@ class InteractionBuilder(OptionBuilder, MessageBuilder):
             check_can_use(cmd, path, dm, perms)
         resolved: dict[str, dict[str, Any]] = {}
         role_ids = [r.id if isinstance(r, FakeRole) else int(r) for r in roles]
-        invoker = (user.id, role_ids, None if member_permissions is None else int(member_permissions))
+        extra = {r.id: r for r in roles if isinstance(r, FakeRole)}
+        invoker = (user.id, role_ids, None if member_permissions is None else int(member_permissions), extra)
         leaf_options = self._build_options(path, leaf, options or {}, resolved, gid, focused, invoker)
         data: dict[str, Any] = {
             "id": cmd["id"],

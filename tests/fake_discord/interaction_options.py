@@ -21,8 +21,9 @@ from .state import FakeState
 
 __all__ = ["Invoker", "OptionBuilder"]
 
-Invoker = tuple[int, list[int], int | None]
-"""(user id, role ids, explicit guild-level permissions or None): whose view resolved channels carry."""
+Invoker = tuple[int, list[int], int | None, dict[int, FakeRole]]
+"""(user id, role ids, explicit guild-level permissions or None, roles the guild does not have yet): whose view
+resolved channels carry."""
 
 
 class OptionBuilder(FakeState):
@@ -38,8 +39,8 @@ class OptionBuilder(FakeState):
         know becomes a generic text channel, as before channels were modelled)."""
         channel = self.get_channel(cid)
         if channel is not None:
-            user_id, role_ids, explicit = invoker or (0, [], None)
-            perms = self.guilds[channel.guild_id].permissions_in(channel, user_id, role_ids, explicit)
+            user_id, role_ids, explicit, extra = invoker or (0, [], None, {})
+            perms = self.guilds[channel.guild_id].permissions_in(channel, user_id, role_ids, explicit, extra)
             resolved.setdefault("channels", {})[str(cid)] = channel.payload(permissions=perms)
             return str(cid)
         data = channel_payload(cid, guild_id or 0, permissions=DEFAULT_BOT_PERMISSIONS)
@@ -167,4 +168,3 @@ class OptionBuilder(FakeState):
             )
             out.append({"name": name, "type": definition["type"], "value": value})
         return out
-

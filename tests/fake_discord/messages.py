@@ -49,9 +49,7 @@ class MessageBuilder(GatewayMixin):
             body.get("allowed_mentions")
         )
 
-    def _mentions_for(
-        self, body: Mapping[str, Any], channel_id: int, *, ephemeral: bool, edit: bool
-    ) -> Mentions:
+    def _mentions_for(self, body: Mapping[str, Any], channel_id: int, *, ephemeral: bool, edit: bool) -> Mentions:
         channel = self.get_channel(channel_id)
         if channel is None:
             return resolve_mentions(

@@ -14,28 +14,18 @@ thing to leave no race::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from .guild_state import FakeChannel
 from .mentions import Mentions
 from .message_store import MessageEdit, MessageLog
 from .ratelimits import RateLimitBucket, RateLimitHit, RouteMatcher
 from .records import RecordedRequest
-from .state import FakeState
+from .state import FakeState, Ref, ref_id
 
 __all__ = ["Observe"]
 
-MessageRef = Mapping[str, Any] | int | str
 MessagePredicate = Callable[[dict[str, Any]], bool]
-
-
-def _message_id(message: MessageRef) -> int:
-    return int(message["id"] if isinstance(message, Mapping) else message)
-
-
-def _channel_id(channel: int | FakeChannel) -> int:
-    return channel.id if isinstance(channel, FakeChannel) else int(channel)
 
 
 class Observe(FakeState):
@@ -43,33 +33,33 @@ class Observe(FakeState):
 
     # ------------------------------------------------------------------ messages
 
-    def message_log(self, message: MessageRef) -> MessageLog:
+    def message_log(self, message: Ref) -> MessageLog:
         """The log of a message the bot created (edits with times, attempts, mentions, deletion)."""
-        mid = _message_id(message)
+        mid = ref_id(message)
         log = self.store.meta.get(mid)
         if log is None:
             raise LookupError(f"message {mid} was never created through the fake")
         return log
 
-    def edit_count(self, message: MessageRef) -> int:
+    def edit_count(self, message: Ref) -> int:
         """How many edits of the message the fake accepted so far."""
         return len(self.message_log(message).edits)
 
-    def mentions_of(self, message: MessageRef) -> Mentions:
+    def mentions_of(self, message: Ref) -> Mentions:
         """What the message's creation mentioned and whom it notified."""
         mentions = self.message_log(message).mentions
         if mentions is None:
-            raise LookupError(f"message {_message_id(message)} has no recorded mentions (a deferred placeholder?)")
+            raise LookupError(f"message {ref_id(message)} has no recorded mentions (a deferred placeholder?)")
         return mentions
 
-    def messages_in(self, channel: int | FakeChannel) -> list[dict[str, Any]]:
+    def messages_in(self, channel: Ref) -> list[dict[str, Any]]:
         """Current state of every message members can see in the channel (not ephemeral, not deleted), oldest
         first: channel posts and public interaction messages alike."""
-        return list(self.store.in_channel(_channel_id(channel)))
+        return list(self.store.in_channel(ref_id(channel)))
 
     async def wait_message(
         self,
-        channel: int | FakeChannel,
+        channel: Ref,
         predicate: MessagePredicate | None = None,
         *,
         since: float | None = None,
@@ -77,7 +67,7 @@ class Observe(FakeState):
     ) -> dict[str, Any]:
         """The oldest message of the channel whose *current* state satisfies ``predicate`` (any, without one),
         created at or after ``since`` (a ``time.monotonic()`` stamp), once there is one."""
-        cid = _channel_id(channel)
+        cid = ref_id(channel)
         found: list[dict[str, Any]] = []
 
         def check() -> bool:
@@ -93,7 +83,7 @@ class Observe(FakeState):
 
     async def wait_edit(
         self,
-        message: MessageRef,
+        message: Ref,
         predicate: MessagePredicate | None = None,
         *,
         after: int | None = None,
@@ -114,7 +104,7 @@ class Observe(FakeState):
         await self._wait_until(check, timeout, f"an edit #{start}+ of message {log.message_id} matching the predicate")
         return found[0]
 
-    async def wait_deleted(self, message: MessageRef, *, timeout: float = 5.0) -> MessageLog:
+    async def wait_deleted(self, message: Ref, *, timeout: float = 5.0) -> MessageLog:
         """Wait until the message is deleted (by the bot, a member, or with its channel)."""
         log = self.message_log(message)
         await self._wait_until(lambda: log.deleted, timeout, f"message {log.message_id} to be deleted")

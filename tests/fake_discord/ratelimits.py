@@ -212,10 +212,12 @@ def _hash(route: str) -> str:
 
 
 def _bucket_headers(limit: int, remaining: int, reset_after: float, bucket: str) -> dict[str, str]:
+    # rounded up to the millisecond: a client that trusts them never comes back before the window has reset
+    reset_after = math.ceil(reset_after * 1000) / 1000
     return {
         "X-RateLimit-Limit": str(limit),
         "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+        "X-RateLimit-Reset": f"{math.ceil((time.time() + reset_after) * 1000) / 1000:.3f}",
         "X-RateLimit-Reset-After": f"{reset_after:.3f}",
         "X-RateLimit-Bucket": bucket,
     }
@@ -237,4 +239,5 @@ def limited_headers(hit: RateLimitHit, *, limit: int) -> dict[str, str]:
 
 
 def limited_body(hit: RateLimitHit) -> dict[str, Any]:
-    return {"message": "You are being rate limited.", "retry_after": round(hit.retry_after, 3), "global": hit.is_global}
+    retry_after = math.ceil(hit.retry_after * 1000) / 1000
+    return {"message": "You are being rate limited.", "retry_after": retry_after, "global": hit.is_global}

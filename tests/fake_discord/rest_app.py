@@ -135,4 +135,3 @@ class AppRoutes(RestMixin):
         echoed = self._echo_command(guild_id, rec.body)
         self._commands[guild_id] = [*current, echoed]
         return 201, echoed
-

@@ -267,4 +267,3 @@ class InteractionRoutes(MessageBuilder, RestMixin):
         await self._announce_delete(message_id)
         ix.notify()
         return 204, None
-

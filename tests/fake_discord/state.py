@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import limits
 from .guild_state import FakeChannel, GuildState
@@ -29,10 +29,29 @@ from .records import Notifier, RecordedDispatch, RecordedFrame, RecordedRequest
 if TYPE_CHECKING:
     from aiohttp import web
 
-__all__ = ["API_PREFIX", "FakeState", "Json", "discord_error"]
+__all__ = ["API_PREFIX", "FakeState", "HasId", "Json", "Ref", "discord_error", "ref_id"]
 
 Json = Any
 API_PREFIX = "/api/v10"
+
+
+class HasId(Protocol):
+    """Anything with an ``id``: a discord.py ``Message``/``TextChannel``/``Object``, a ``FakeChannel``..."""
+
+    @property
+    def id(self) -> int: ...
+
+
+Ref = HasId | Mapping[str, Any] | int | str
+"""A message or channel: an object with ``id``, a payload dict with ``"id"``, or the id."""
+
+
+def ref_id(ref: Ref) -> int:
+    if isinstance(ref, Mapping):
+        return int(ref["id"])
+    if isinstance(ref, int | str):
+        return int(ref)
+    return int(ref.id)
 
 
 def discord_error(code: int, message: str, **extra: Any) -> dict[str, Any]:
@@ -185,17 +204,17 @@ class FakeState:
         except KeyError:
             raise LookupError(f"guild {gid} is not one of the fake's guilds {list(self.guilds)}") from None
 
-    def get_channel(self, channel: int | FakeChannel) -> FakeChannel | None:
-        """The guild channel with that id (``None`` if unknown or deleted)."""
-        return self._channels.get(channel.id if isinstance(channel, FakeChannel) else int(channel))
+    def get_channel(self, channel: Ref) -> FakeChannel | None:
+        """The guild channel (``None`` if unknown or deleted)."""
+        return self._channels.get(ref_id(channel))
 
-    def _channel(self, channel: int | FakeChannel) -> FakeChannel:
+    def _channel(self, channel: Ref) -> FakeChannel:
         found = self.get_channel(channel)
         if found is None:
             raise LookupError(f"channel {channel} is not a channel of the fake (deleted, or never added)")
         return found
 
-    def bot_permissions(self, channel: int | FakeChannel) -> int:
+    def bot_permissions(self, channel: Ref) -> int:
         """The bot's permissions in a guild channel, computed as Discord does (what the REST routes enforce)."""
         found = self._channel(channel)
         return self.guilds[found.guild_id].bot_permissions(found, self.bot_user.id)
