@@ -261,7 +261,7 @@ async def test_bot_permissions_match_discord_py_and_interaction_payloads(fd: Fak
     # the interaction carries the same: app_permissions, and the member's permissions in the channel
     removed = client.wait_for("member_update", timeout=5)
     await after(removed, fd.set_bot_roles([bot_role]))
-    ix = await fd.slash(ALICE, "perms", {"where": fake.id}, channel_id=fake.id, roles=[OPS])
+    ix = await fd.slash(ALICE, "perms", {"where": fake}, channel_id=fake.id, roles=[OPS])
     await ix.wait_final()
     assert client.seen["app"] == fd.bot_permissions(fake) == int(ix.payload["app_permissions"])
     assert client.seen["channel_for_me"] & TEXT_BITS == client.seen["app"] & TEXT_BITS

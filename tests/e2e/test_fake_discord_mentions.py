@@ -36,7 +36,13 @@ class Client(discord.Client):
         async def ping(interaction: discord.Interaction, private: bool) -> None:
             await interaction.response.send_message(ALERT, ephemeral=private, allowed_mentions=ONLY_OPS)
 
+        @app_commands.command(name="later", description="Defer, then answer with a role mention")
+        async def later(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(ALERT, allowed_mentions=ONLY_OPS)
+
         self.tree.add_command(ping, guild=discord.Object(GUILD_ID))
+        self.tree.add_command(later, guild=discord.Object(GUILD_ID))
 
     async def setup_hook(self) -> None:
         await self.tree.sync(guild=discord.Object(GUILD_ID))
@@ -129,4 +135,8 @@ async def test_interaction_answers_record_mentions_too(fd: FakeDiscord, channel:
     await private.wait_final()
     mentions = fd.mentions_of(private.original_message or {})
     assert mentions.ephemeral and mentions.notifies_nobody and mentions.roles == {OPS.id}
+    # the first content of a deferred answer is delivered like a new message: it notifies
+    deferred = await fd.slash(ALICE, "later")
+    await deferred.wait_final()
+    assert deferred.deferred and fd.mentions_of(deferred.original_message or {}).notifies_only(roles={OPS.id})
     fd.assert_clean()

@@ -17,7 +17,7 @@ from .payloads import (
     role_payload,
     user_payload,
 )
-from .state import FakeState
+from .state import FakeState, ref_id
 
 __all__ = ["Invoker", "OptionBuilder"]
 
@@ -123,7 +123,7 @@ class OptionBuilder(FakeState):
             resolved.setdefault("roles", {})[str(role.id)] = role_payload(role)
             return str(role.id)
         if otype == 7:
-            return self._resolve_channel_option(int(value), resolved, guild_id, invoker)
+            return self._resolve_channel_option(ref_id(value), resolved, guild_id, invoker)
         user = value if isinstance(value, FakeUser) else self.users.get(int(value))
         user = user or FakeUser(id=int(value), username=f"user{value}")
         self._ensure_user(user)

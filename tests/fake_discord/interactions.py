@@ -14,6 +14,7 @@ from .interaction_builder import InteractionBuilder
 from .interaction_record import InteractionRecord
 from .message_store import FLAG_EPHEMERAL
 from .payloads import FakeRole, FakeUser
+from .state import Ref, ref_id
 
 __all__ = ["InteractionDriver"]
 
@@ -98,7 +99,7 @@ class InteractionDriver(InteractionBuilder):
     async def click(
         self,
         user: FakeUser,
-        message: Mapping[str, Any] | int | str,
+        message: Ref,
         custom_id: str,
         *,
         values: Sequence[str] | None = None,
@@ -111,7 +112,7 @@ class InteractionDriver(InteractionBuilder):
         or its id; the fake uses the message's *current* state. Clicking a disabled component, or someone
         else's ephemeral message, raises.
         """
-        mid = int(message["id"] if isinstance(message, Mapping) else message)
+        mid = ref_id(message)
         current = self.store.get(mid)
         meta = self.store.meta.get(mid)
         if current is None or meta is None:

@@ -17,7 +17,7 @@ from . import limits
 from .gateway import INTENT_DIRECT_MESSAGES, INTENT_GUILD_MESSAGES, GatewayMixin
 from .interaction_record import InteractionRecord
 from .mentions import Mentions, check_allowed_mentions, resolve_mentions
-from .message_store import FLAG_EPHEMERAL, MessageLog
+from .message_store import FLAG_EPHEMERAL, FLAG_LOADING, MessageLog
 from .payloads import FakeUser, iso_now, user_payload
 from .records import RecordedRequest
 
@@ -151,17 +151,24 @@ class MessageBuilder(GatewayMixin):
     def _record_edit(
         self, message_id: int, body: dict[str, Any], *, request: RecordedRequest | None, where: str
     ) -> dict[str, Any]:
-        """Apply an accepted edit; a new ``content`` rebuilds the mention fields (nobody is notified)."""
+        """Apply an accepted edit; a new ``content`` rebuilds the mention fields. An edit notifies nobody, except
+        the first content of a deferred ("thinking") response, which Discord delivers like a new message."""
         current = self.store.messages[message_id]
+        flags = int(current.get("flags") or 0)
+        placeholder = bool(flags & FLAG_LOADING)
         mentions: Mentions | None = None
-        if "content" in body:
-            ephemeral = bool(int(current.get("flags") or 0) & FLAG_EPHEMERAL)
-            mentions = self._mentions_for(body, int(current["channel_id"]), ephemeral=ephemeral, edit=True)
+        if "content" in body or placeholder:
+            mentions = self._mentions_for(
+                body, int(current["channel_id"]), ephemeral=bool(flags & FLAG_EPHEMERAL), edit=not placeholder
+            )
             self._check_mention_policy(where, body, mentions)
         message = self.store.update(message_id, body, request=request, mentions=mentions)
+        log = self.store.meta[message_id]
+        if placeholder and log.mentions is None:
+            log.mentions = mentions
         if mentions is not None:
             self._apply_mentions(message, mentions)
-            self.store.meta[message_id].history[-1].update(
+            log.history[-1].update(
                 {k: copy.deepcopy(message[k]) for k in ("mention_everyone", "mention_roles", "mentions")}
             )
         return message
