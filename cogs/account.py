@@ -53,6 +53,7 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
         removed = await self.bot.storage.unlink(user_id)
         await self.bot.panels.forget(user_id)
         self.bot.servers.cache.invalidate(user_id)
+        await self.bot.watch.link_changed(user_id)
         await self.bot.storage.add_audit(
             "account.unlink",
             discord_user_id=user_id,
