@@ -101,6 +101,8 @@ def describe_error(error: BaseException) -> str | None:
         return f"The panel refused: {error.detail}"
     if isinstance(error, InvalidArgumentError):
         return f"That input is not valid: {error}"
+    if isinstance(error, app_commands.TransformerError):
+        return "That option could not be read (a channel or role the bot cannot see?). Pick one from the list."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: you can use this again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.NoPrivateMessage):

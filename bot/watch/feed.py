@@ -148,7 +148,7 @@ class Feed:
         self.link, self.pause = link, pause
         if link in ("connected", "paused"):
             self.failures = 0
-        self.hub._feed_ready(self)
+        self.hub.feed_changed(self)
         self._fan_out(FeedStatus(link, pause, self.since))
 
     def check_connection(self) -> None:
@@ -165,7 +165,7 @@ class Feed:
 
     async def _run(self) -> None:
         while True:
-            await self.hub._open_slot()
+            await self.hub.open_slot()
             outcome = await self._open_and_read()
             await self._wait_retry(outcome)
 
@@ -257,7 +257,7 @@ class Feed:
 
     def _fan_out(self, event: WatchEvent) -> None:
         for subscriber in list(self.subscribers):
-            subscriber._deliver(event)
+            subscriber.deliver(event)
 
     # ------------------------------------------------------------------ details
 
@@ -282,6 +282,6 @@ class Feed:
             attributes = answer.get("attributes", answer) if isinstance(answer, Mapping) else None
             if isinstance(attributes, Mapping):
                 self.details = attributes
-                self.hub._feed_ready(self)
+                self.hub.feed_changed(self)
                 self._fan_out(DetailsChanged(attributes))
             return

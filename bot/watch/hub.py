@@ -225,8 +225,7 @@ class ConsoleHub:
             self._ticker = None
         for subs in self._owners.values():
             for sub in subs:
-                sub.closed = True
-                sub._changed.set()
+                sub.end()
         self._owners.clear()
         feeds = list(self._feeds.values())
         self._feeds.clear()
@@ -275,7 +274,7 @@ class ConsoleHub:
                 return
             if key is None or fingerprint is None:
                 self._detach(sub)
-                sub._set_paused(PauseReason.LINK_GONE)
+                sub.set_paused(PauseReason.LINK_GONE)
                 self._notify_ready()
                 return
             feed = self._feeds.get((fingerprint, sub.server_id))
@@ -293,12 +292,12 @@ class ConsoleHub:
         if feed.close_handle is not None:
             feed.close_handle.cancel()
             feed.close_handle = None
-        sub._set_paused(None)
+        sub.set_paused(None)
         sub.feed = feed
         feed.subscribers.add(sub)
         if sub.wants_details and feed.details is None and feed.link == "connected":
             feed.load_details()
-        sub._deliver(FeedStatus(feed.link, feed.pause, feed.since))
+        sub.deliver(FeedStatus(feed.link, feed.pause, feed.since))
         self._notify_ready()
 
     def _detach(self, sub: Subscription) -> None:
@@ -309,7 +308,8 @@ class ConsoleHub:
         if not feed.subscribers:
             self._release_soon(feed)
 
-    def _unsubscribe(self, sub: Subscription) -> None:
+    def unsubscribe(self, sub: Subscription) -> None:
+        """Detaches a subscription (what :meth:`Subscription.close` calls)."""
         owned = self._owners.get(sub.owner_id)
         if owned is not None:
             owned.discard(sub)
@@ -353,7 +353,7 @@ class ConsoleHub:
 
     # ------------------------------------------------------------------ feeds' helpers
 
-    async def _open_slot(self) -> None:
+    async def open_slot(self) -> None:
         """Waits for this session's turn to open: at most one open every :attr:`stagger` seconds."""
         loop = asyncio.get_running_loop()
         async with self._open_lock:
@@ -363,14 +363,16 @@ class ConsoleHub:
             self._last_open = loop.time()
             self.opens += 1
 
-    def _feed_ready(self, feed: Feed) -> None:
+    def feed_changed(self, feed: Feed) -> None:
+        """A feed's health or details changed (the feed calls it): wakes :meth:`wait_for` and ``wait_ready``."""
         self._notify_ready()
 
     def _notify_ready(self) -> None:
         ready, self._ready = self._ready, asyncio.Event()
         ready.set()
 
-    def _ready_waiter(self, sub: Subscription) -> asyncio.Event:
+    def ready_event(self, sub: Subscription) -> asyncio.Event:
+        """The event set at the next change of any feed (``Subscription.wait_ready`` waits on it)."""
         return self._ready
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
