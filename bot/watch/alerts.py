@@ -30,6 +30,7 @@ import discord
 
 from pyjexactyl.events import Stats
 
+from .changes import Changes
 from .channels import classify, describe_forbidden, missing_bot_permissions
 from .crash import CrashDetector
 from .model import FeedStatus, WatchEvent
@@ -94,16 +95,19 @@ class AlertManager:
         self._tasks: set[asyncio.Task[None]] = set()
         self.posts = 0
         """Alert messages posted (tests and the benchmark)."""
+        self.changes = Changes()
+        """Notified when an alert is posted, noted as a repeat, paused or removed (tests wait on it)."""
 
     # ------------------------------------------------------------------ start, add, remove
 
     async def resume(self) -> None:
-        """Starts every stored alert that is not paused."""
+        """Starts every stored alert (one paused for a missing permission is tried again: its next post pauses
+        it again if still refused)."""
         for row in await self.store.alerts():
             if row.paused:
-                self._paused[row.id] = row
-            else:
-                await self.start(row)
+                await self.store.set_alert_paused(row.id, None)
+                row = dataclasses.replace(row, paused=None)
+            await self.start(row)
 
     async def start(self, row: AlertRow) -> None:
         """Watches an alert's server (replacing a watch of the same alert)."""
@@ -131,6 +135,7 @@ class AlertManager:
             row = await self.store.alert(alert_id)
         if row is not None:
             await self.store.remove_alert(alert_id)
+        self.changes.notify()
         return row
 
     def _stop(self, watch: _Watch) -> None:
@@ -271,6 +276,7 @@ class AlertManager:
                 log.info(
                     "alert %d: %s of %s repeated within %.0f s (flapping)", row.id, kind, row.server_id, self.repeat
                 )
+                self.changes.notify()
                 return False
             report = watch.detector.report if kind == "crash" else None
             embed = alert_embed(kind, name, snapshot, report=report, back=back)
@@ -287,6 +293,7 @@ class AlertManager:
         watch.posted[kind] = _Posted(at=now, message_id=message.id, embed=embed)
         self.posts += 1
         log.info("alert %d: posted %s of %s", row.id, kind, row.server_id)
+        self.changes.notify()
         return True
 
     async def _failed(self, watch: _Watch, kind: str, exc: BaseException) -> None:
@@ -309,5 +316,6 @@ class AlertManager:
             reason = "the bot lacks a permission in the channel"
             await self.store.set_alert_paused(row.id, reason)
             self._paused[row.id] = dataclasses.replace(row, paused=reason)
+            self.changes.notify()
         else:
             log.warning("alert %d: the %s alert could not be posted (%s)", row.id, kind, exc)

@@ -16,6 +16,7 @@ edited to "monitoring paused (bot restarting)" within the budget; the next start
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ import discord
 
 from bot.errors import NotLinkedError
 
+from .changes import Changes
 from .channels import classify, describe_forbidden, missing_bot_permissions
 from .model import DetailsChanged, FeedStatus, WatchEvent
 from .render import OVERVIEW_LINES, RESTARTING, OverviewLine, board_embed, overview_embed, paused_overview
@@ -170,7 +172,7 @@ class _Runner:
         self._last_payload = None
 
     def stop(self) -> None:
-        if self.task is not None:
+        if self.task is not None and self.task is not asyncio.current_task():  # pause() runs in the task
             self.task.cancel()
         for sub in self.subs:
             sub.close()
@@ -271,18 +273,21 @@ class BoardManager:
         self.runners: dict[int, _Runner] = {}
         self._paused: dict[int, BoardRow] = {}
         self._forgetting: set[asyncio.Task[None]] = set()
+        self.changes = Changes()
+        """Notified when a board starts, stops, is paused or removed (tests wait on it)."""
 
     # ------------------------------------------------------------------ start
 
     async def resume(self) -> None:
-        """Starts every stored board that is not paused (the next start after a shutdown)."""
+        """Starts every stored board (the next start after a shutdown): the same messages are edited again. One
+        paused for a missing permission is tried again (its first edit pauses it again if still refused)."""
         for row in await self.store.boards():
             if row.paused:
-                self._paused[row.id] = row
-                continue
+                await self.store.set_board_paused(row.id, None)
+                row = dataclasses.replace(row, paused=None)
             await self._start(row)
         if self.runners:
-            log.info("resumed %d board(s); %d paused", len(self.runners), len(self._paused))
+            log.info("resumed %d board(s)", len(self.runners))
 
     async def _start(self, row: BoardRow, sub: Subscription | None = None) -> _Runner:
         runner: _Runner = _OverviewRunner(self, row) if row.kind == "overview" else _Runner(self, row)
@@ -293,6 +298,7 @@ class BoardManager:
             await runner.start()
         runner.task = asyncio.create_task(runner.run(), name=f"board-{row.id}")
         self.runners[row.id] = runner
+        self.changes.notify()
         return runner
 
     async def added(self, row: BoardRow, sub: Subscription | None) -> None:
@@ -319,16 +325,24 @@ class BoardManager:
     # ------------------------------------------------------------------ removal and pauses
 
     async def remove(self, board_id: int, *, delete_message: bool) -> BoardRow | None:
-        """Stops and forgets a board (deleting its message when asked); returns its row, or ``None``."""
-        runner = self.runners.pop(board_id, None)
-        row = runner.row if runner is not None else self._paused.pop(board_id, None)
+        """Stops and forgets a board (deleting its message when asked); returns its row, or ``None``.
+
+        It stays in :attr:`runners` until it is gone from the database too, so a wait on :attr:`runners` sees
+        it only when it is gone for good.
+        """
+        runner = self.runners.get(board_id)
+        row = runner.row if runner is not None else self._paused.get(board_id)
         if runner is not None:
             runner.stop()
         if row is None:
             row = await self.store.board(board_id)
+        if row is not None:
+            await self.store.remove_board(board_id)
+        self.runners.pop(board_id, None)
+        self._paused.pop(board_id, None)
+        self.changes.notify()
         if row is None:
             return None
-        await self.store.remove_board(board_id)
         if delete_message:
             message = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id).get_partial_message(
                 row.message_id
@@ -363,6 +377,7 @@ class BoardManager:
         runner.stop()
         await self.store.set_board_paused(row.id, "the bot lacks a permission in the channel")
         self._paused[row.id] = (await self.store.board(row.id)) or row
+        self.changes.notify()
 
     async def message_deleted(self, message_ids: set[int]) -> None:
         """Messages were deleted (gateway events): their boards go, quietly."""

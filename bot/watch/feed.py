@@ -243,6 +243,7 @@ class Feed:
         if isinstance(event, StatusChanged):
             self.state = event.state
             self.updated_at = time.time()
+            self.hub.feed_changed(self)
         elif isinstance(event, Stats):
             self.stats = event
             if self.state is None and event.state:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyjexactyl import AsyncJexactyl
 
+from .changes import Changes
 from .feed import Feed
 from .model import FeedSnapshot, FeedStatus, PauseReason
 from .subscription import DEFAULT_EVENTS, Listener, Subscription
@@ -40,7 +41,7 @@ __all__ = ["ConsoleHub"]
 
 log = logging.getLogger("bot.watch")
 
-POWER_REQUEST_WINDOW = 120.0
+POWER_REQUEST_WINDOW = 60.0
 """Seconds a power action asked for through the bot explains the server going offline."""
 
 
@@ -103,7 +104,8 @@ class ConsoleHub:
         self._power: dict[str, tuple[str, float]] = {}
         self._open_lock = asyncio.Lock()
         self._last_open = -float("inf")
-        self._ready = asyncio.Event()
+        self.changes = Changes()
+        """Notified at every change of a session's health or details, and when a session closes."""
         self._ticker: asyncio.Task[None] | None = None
         self._closing_feeds: set[asyncio.Task[None]] = set()
         self.closed = False
@@ -364,27 +366,24 @@ class ConsoleHub:
             self.opens += 1
 
     def feed_changed(self, feed: Feed) -> None:
-        """A feed's health or details changed (the feed calls it): wakes :meth:`wait_for` and ``wait_ready``."""
+        """A feed's health, details or state changed (the feed calls it): wakes :meth:`wait_for`, ``wait_ready``."""
         self._notify_ready()
 
     def _notify_ready(self) -> None:
-        ready, self._ready = self._ready, asyncio.Event()
-        ready.set()
+        self.changes.notify()
 
     def ready_event(self, sub: Subscription) -> asyncio.Event:
         """The event set at the next change of any feed (``Subscription.wait_ready`` waits on it)."""
-        return self._ready
+        return self.changes.event()
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
-        """Waits until ``predicate()`` is true, re-checked whenever a session's health or details change or a
-        session closes (tests and shutdown use it).
+        """Waits until ``predicate()`` is true, re-checked whenever a session's health, details or power state
+        change or a session closes (tests use it).
 
         Raises:
             TimeoutError: not within ``timeout`` seconds.
         """
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await self._ready.wait()
+        await self.changes.wait_for(predicate, timeout)
 
     def subscriptions(self, owner_id: int | None = None) -> Iterable[Subscription]:
         """The live subscriptions (of one user, or all)."""

@@ -63,8 +63,14 @@ def one_line(text: object) -> str:
 
 
 def safe(text: object, limit: int = NAME_MAX) -> str:
-    """Panel text ready for a public message: one line, clipped, markdown and mentions escaped."""
-    return escape(clip(one_line(text), limit))
+    """Panel text ready for a public message: one line, clipped, markdown and mentions escaped, and every ``<``
+    followed by a zero-width space, so no ``<@id>``, ``<@&id>``, ``<#id>`` or ``<t:…>`` token survives.
+
+    Example:
+        >>> safe("Lobby <@123> @here")
+        'Lobby <\u200b@123> @\u200bhere'
+    """
+    return escape(clip(one_line(text), limit)).replace("<", "<\u200b")
 
 
 def _code(text: object) -> str:
