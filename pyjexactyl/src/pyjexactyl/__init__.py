@@ -20,6 +20,7 @@ from ._config import ClientConfig, __version__
 from ._sync import Jexactyl
 from .exceptions import (
     BadRequestError,
+    ClientClosedError,
     ConflictError,
     ForbiddenError,
     InvalidArgumentError,
@@ -43,6 +44,7 @@ __all__ = [
     "AsyncJexactyl",
     "AsyncPaginatedResponse",
     "BadRequestError",
+    "ClientClosedError",
     "ClientConfig",
     "ConflictError",
     "ForbiddenError",

@@ -20,7 +20,7 @@ from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import WindowLimiter
 from ._transport import AiohttpTransport, RawResponse
-from .exceptions import MalformedResponseError, error_from_response
+from .exceptions import ClientClosedError, MalformedResponseError, error_from_response
 from .responses import AsyncPaginatedResponse
 
 __all__ = ["AsyncJexactyl"]
@@ -38,7 +38,8 @@ class AsyncJexactyl:
     """Async client for the Jexactyl / Pterodactyl panel API.
 
     One :class:`aiohttp.ClientSession` per client, created on the first request and reused (keep-alive);
-    close it with ``async with`` or :meth:`close`. Requests are throttled to the panel's rate limit,
+    close it with ``async with`` or :meth:`close`; a closed client refuses further requests
+    (:class:`~pyjexactyl.exceptions.ClientClosedError`). Requests are throttled to the panel's rate limit,
     capped in concurrency, retried on 429 (honouring ``Retry-After``) and on connection errors for
     idempotent methods, and failures raise typed :mod:`pyjexactyl.exceptions`.
 
@@ -61,7 +62,8 @@ class AsyncJexactyl:
         rate_period: The panel's rate-limit window in seconds.
         max_concurrency: Requests in flight at once; more wait their turn.
         page_concurrency: Pages ``collect()`` fetches at once.
-        session: An existing :class:`aiohttp.ClientSession` to use (not closed by :meth:`close`).
+        session: An existing :class:`aiohttp.ClientSession` to use, e.g. one shared by many clients (not
+            closed by :meth:`close`; each client still applies its own ``timeout``).
 
     Example:
         >>> async with AsyncJexactyl("https://panel.example.com", key) as api:  # doctest: +SKIP
@@ -120,6 +122,7 @@ class AsyncJexactyl:
     def _setup(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
         self._config = config
         self._log = config.logger
+        self._closed = False
         headers = {
             "Authorization": f"Bearer {config.api_key}",
             "Accept": "application/json",
@@ -163,8 +166,15 @@ class AsyncJexactyl:
     ) -> None:
         await self.close()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called: the client then refuses every request."""
+        return self._closed
+
     async def close(self) -> None:
-        """Closes the HTTP session. The client may be used again afterwards (a new session opens)."""
+        """Closes the HTTP session (unless it was given to the constructor) and refuses every later request
+        with :class:`~pyjexactyl.exceptions.ClientClosedError`. Closing again does nothing."""
+        self._closed = True
         await self._transport.close()
 
     async def request(
@@ -199,9 +209,15 @@ class AsyncJexactyl:
         Raises:
             JexactylApiError: the panel answered with an error status (a subclass per status).
             PanelUnreachableError: the panel could not be reached (``PanelTimeoutError`` on timeout).
+            ClientClosedError: the client was closed; nothing was sent.
         """
         method = method.upper()
         query = encode_query(params or {})
+        if self._closed:
+            shown = describe_path(path, query)
+            raise ClientClosedError(
+                f"The client was closed: {method} {shown} was not sent", method=method, path=shown
+            )
         policy = RetryPolicy(self._config, method, retry_post)
         try:
             raw = await self._send_once(method, path, query, json, data, content_type)

@@ -242,9 +242,12 @@ class Jexactyl(_TypedNamespaces):
         return _wrap(self.async_client.request, self._run)(method, path, **kwargs)
 
     def close(self) -> None:
-        """Closes the HTTP session and stops the private event loop."""
+        """Closes the HTTP session and stops the private event loop. Unlike a closed :class:`AsyncJexactyl`,
+        the sync client may be used again, as the classic client always could: the next call starts a new
+        loop and session, which the next ``close()`` (or the end of the script) closes."""
         if self._loop.running:
-            self._run(self._async.close())
+            # The transport only, not AsyncJexactyl.close(): that would refuse every later call.
+            self._run(self._async._transport.close())
         self._loop.stop()
 
     def __enter__(self) -> Jexactyl:

@@ -33,7 +33,8 @@ class AiohttpTransport:
         base_url: The panel URL, without a trailing slash.
         headers: Headers sent with every request (authorization, accept, user agent).
         timeout: Seconds a request may take in total.
-        session: An existing session to use instead (it is not closed by :meth:`close`).
+        session: An existing session to use instead (it is not closed by :meth:`close`); ``timeout`` still
+            applies to every request.
         limit: Connection-pool size.
     """
 
@@ -93,7 +94,7 @@ class AiohttpTransport:
         shown = describe_path(path, query)
         try:
             async with self._get_session().request(
-                method, url, json=json, data=data, headers=headers, allow_redirects=False
+                method, url, json=json, data=data, headers=headers, allow_redirects=False, timeout=self._timeout
             ) as response:
                 body = await response.read()
                 return RawResponse(response.status, response.headers, body)
