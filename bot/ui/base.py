@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ..errors import STALE_LINK, interaction_name, report_error
+from ..storage import StorageError
 
 if TYPE_CHECKING:
     from ..storage import LinkedAccount
@@ -53,8 +54,6 @@ async def link_is_current(interaction: discord.Interaction[Any], link: LinkedAcc
     storage = getattr(interaction.client, "storage", None)
     if storage is None:
         return True
-    from ..storage import StorageError
-
     try:
         current = await storage.get_link(interaction.user.id)
     except (sqlite3.Error, StorageError) as exc:

@@ -113,8 +113,9 @@ async def test_rotate_keys_and_a_second_bot_refuse_while_a_bot_runs_on_the_data_
 def test_the_readme_gives_the_order_of_the_rotation_steps() -> None:
     readme = (REPO_ROOT / "README.md").read_text()
     start = readme.index("#### Rotating the encryption key")
-    steps = readme[start : readme.index("\n#", start + 10)]
-    order = ["Stop the bot", "rotate-keys", "Remove the old key", "Start the bot"]
+    section = readme[start : readme.index("\n#", start + 10)]
+    steps = section[section.index("\n1. ") :]
+    order = ["1. Stop the bot", "rotate-keys", "Remove the old key", "Start the bot"]
     positions = [steps.index(step) for step in order]
     assert positions == sorted(positions), steps
 
