@@ -413,7 +413,8 @@ async def test_websocket_token(fake_panel: FakePanel) -> None:
     server = fake_panel.server("Survival SMP")
     status, body, _ = await call(fake_panel, "GET", f"/api/client/servers/{server.identifier}/websocket")
     assert status == 200 and set(body) == {"data"}
-    assert body["data"]["socket"] == f"wss://node01.example.com:8080/api/servers/{server.uuid}/ws"
+    port = fake_panel.wings.socket_url(server).split(":")[2].split("/")[0]
+    assert body["data"]["socket"] == f"ws://127.0.0.1:{port}/api/servers/{server.uuid}/ws"
     header, payload, signature = body["data"]["token"].split(".")
     secret = fake_panel.store.nodes[server.node_id].daemon_token.encode()
     expected = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
@@ -421,7 +422,10 @@ async def test_websocket_token(fake_panel: FakePanel) -> None:
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["server_uuid"] == server.uuid and claims["permissions"] == ["*"]
     assert claims["user_uuid"] == fake_panel.user.uuid
-    assert claims["exp"] - claims["iat"] == 600
+    assert claims["exp"] - claims["iat"] == 600 and claims["iat"] - claims["nbf"] == 300
+    assert claims["iss"] == fake_panel.url and claims["aud"] == ["https://node01.example.com:8080"]
+    assert claims["jti"] == hashlib.md5(f"{fake_panel.user.id}{server.uuid}".encode()).hexdigest()
+    assert claims["user_id"] == fake_panel.user.id and len(claims["unique_id"]) == 16
 
 
 # ---------------------------------------------------------------------------------- recording

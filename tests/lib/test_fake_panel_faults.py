@@ -161,6 +161,31 @@ async def test_drop_next(fake_panel: FakePanel) -> None:
             assert resp.status == 200
 
 
+async def test_fail_next_extra_headers(fake_panel: FakePanel) -> None:
+    fake_panel.fail_next(1, 429, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000000"})
+    status, _, headers = await call(fake_panel, "GET", "/api/client/account")
+    assert (status, headers["X-RateLimit-Reset"], headers["X-RateLimit-Remaining"]) == (429, "1700000000", "0")
+    assert "Retry-After" not in headers
+
+
+async def test_stream_next_sends_chunks_without_content_length(fake_panel: FakePanel) -> None:
+    fake_panel.stream_next(1, b'{"streamed": true}' + b" " * 5000, chunk_size=1000)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(fake_panel.url + "/api/client/account", headers=fake_panel.auth_headers()) as resp:
+            assert resp.status == 200 and resp.content_length is None
+            assert resp.headers["Transfer-Encoding"] == "chunked"
+            assert json.loads(await resp.read()) == {"streamed": True}
+        fake_panel.stream_next(1)  # without end: read a good deal of it, then hang up
+        async with http.get(fake_panel.url + "/api/client/account", headers=fake_panel.auth_headers()) as resp:
+            received = 0
+            async for chunk in resp.content.iter_any():
+                received += len(chunk)
+                if received > 1_000_000:
+                    break
+            assert received > 1_000_000
+    assert (await call(fake_panel, "GET", "/api/client/account"))[0] == 200
+
+
 async def test_reset_faults(fake_panel: FakePanel) -> None:
     fake_panel.fail_next(5, 500)
     fake_panel.drop_next(5)

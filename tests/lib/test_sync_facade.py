@@ -11,7 +11,21 @@ from pyjexactyl import AsyncJexactyl, Jexactyl, PaginatedResponse
 from pyjexactyl._endpoints.base import Namespace
 from pyjexactyl.testing import FakePanel
 
-ROOTS = ("client", "locations", "nests", "nodes", "servers", "user", "users")
+ROOTS = (
+    "client",
+    "locations",
+    "nests",
+    "nodes",
+    "servers",
+    "user",
+    "users",
+    "approvals",
+    "eggs",
+    "database_hosts",
+    "mounts",
+    "roles",
+    "plugins",
+)
 
 
 def walk(namespace: Namespace, path: str) -> Iterator[tuple[str, Any]]:
@@ -59,3 +73,19 @@ def test_sync_list_endpoints_return_sync_pages(fake_panel_sync: FakePanel) -> No
         for response in (api.servers.list_servers(), api.user.list_users(), api.nests.list_nests()):
             assert isinstance(response, PaginatedResponse)
             assert len(response.collect()) == len(response)
+
+
+def test_the_constructors_keyword_lists_are_in_step() -> None:
+    """``AsyncJexactyl.__init__``, ``Jexactyl.__init__`` and ``ClientConfig.build`` spell out the same
+    options with the same defaults (only the async client takes a ``session``, only the builder a
+    ``user_agent``)."""
+    from pyjexactyl import ClientConfig
+
+    def options(function: Any, *leave_out: str) -> dict[str, object]:
+        parameters = inspect.signature(function).parameters.values()
+        return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY and p.name not in leave_out}
+
+    sync = options(Jexactyl.__init__)
+    assert "max_response_bytes" in sync
+    assert options(AsyncJexactyl.__init__, "session") == sync
+    assert options(ClientConfig.build, "user_agent") == sync

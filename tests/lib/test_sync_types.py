@@ -25,7 +25,21 @@ from pyjexactyl import AsyncJexactyl, _sync_types
 from pyjexactyl._endpoints.base import Namespace
 from pyjexactyl._gen_sync_types import REGENERATE, TARGET, generate, main
 
-ROOTS = ("client", "locations", "nests", "nodes", "servers", "user", "users")
+ROOTS = (
+    "client",
+    "locations",
+    "nests",
+    "nodes",
+    "servers",
+    "user",
+    "users",
+    "approvals",
+    "eggs",
+    "database_hosts",
+    "mounts",
+    "roles",
+    "plugins",
+)
 REPO = Path(pyjexactyl.__file__).resolve().parents[1]
 
 

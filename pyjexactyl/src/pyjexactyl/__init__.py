@@ -17,6 +17,7 @@ import logging as _logging
 
 from ._client import AsyncJexactyl
 from ._config import ClientConfig, __version__
+from ._dialect import PanelInfo
 from ._sync import Jexactyl
 from .exceptions import (
     BadRequestError,
@@ -31,9 +32,11 @@ from .exceptions import (
     PanelTimeoutError,
     PanelUnreachableError,
     RateLimitedError,
+    ResponseTooLargeError,
     ServerError,
     ServerOfflineError,
     UnauthorizedError,
+    UnsupportedByPanelError,
     ValidationError,
 )
 from .responses import AsyncPaginatedResponse, PaginatedResponse
@@ -55,12 +58,15 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "PaginatedResponse",
+    "PanelInfo",
     "PanelTimeoutError",
     "PanelUnreachableError",
     "RateLimitedError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
+    "UnsupportedByPanelError",
     "ValidationError",
     "__version__",
 ]

@@ -24,6 +24,9 @@ CLIENT_RATE_LIMIT = 720
 APPLICATION_RATE_LIMIT = 240
 """The panel's default application-API limit per user per minute (``APP_API_APPLICATION_RATELIMIT``)."""
 
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The default cap on a response body, in bytes (64 MiB): past it, ``ResponseTooLargeError``."""
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
@@ -66,6 +69,8 @@ class ClientConfig:
         rate_period: Length of the panel's rate-limit window, in seconds.
         max_concurrency: Requests in flight at once; more queue.
         page_concurrency: Pages fetched at once by ``collect()``.
+        max_response_bytes: Largest response body read, in bytes; a larger one raises
+            :class:`~pyjexactyl.exceptions.ResponseTooLargeError` without being read into memory.
         user_agent: The ``User-Agent`` header.
     """
 
@@ -84,6 +89,7 @@ class ClientConfig:
     rate_period: float = 60.0
     max_concurrency: int = 100
     page_concurrency: int = 8
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     user_agent: str = f"pyjexactyl/{__version__}"
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("pyjexactyl"), repr=False)
 
@@ -107,6 +113,7 @@ class ClientConfig:
         rate_period: float = 60.0,
         max_concurrency: int = 100,
         page_concurrency: int = 8,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         user_agent: str | None = None,
     ) -> ClientConfig:
         """Validates the constructor arguments and builds the config."""
@@ -125,6 +132,8 @@ class ClientConfig:
                 raise InvalidArgumentError("rate limits must be at least 1 (or None to disable)")
         if rate_period <= 0:
             raise InvalidArgumentError("rate_period must be positive")
+        if not isinstance(max_response_bytes, int) or isinstance(max_response_bytes, bool) or max_response_bytes < 1:
+            raise InvalidArgumentError("max_response_bytes must be a positive number of bytes")
         codes = frozenset(int(c) for c in extra_retry_codes)
         log = logger or logging.getLogger("pyjexactyl")
         if debug and log.getEffectiveLevel() > logging.DEBUG:
@@ -145,6 +154,7 @@ class ClientConfig:
             rate_period=rate_period,
             max_concurrency=max_concurrency,
             page_concurrency=page_concurrency,
+            max_response_bytes=max_response_bytes,
             user_agent=user_agent or f"pyjexactyl/{__version__}",
             logger=log,
         )

@@ -40,7 +40,21 @@ TARGET = Path(__file__).with_name("_sync_types.py")
 
 REGENERATE = ".venv/bin/python -m pyjexactyl._gen_sync_types"
 
-ROOTS = ("client", "locations", "nests", "nodes", "servers", "user", "users")
+ROOTS = (
+    "client",
+    "locations",
+    "nests",
+    "nodes",
+    "servers",
+    "user",
+    "users",
+    "approvals",
+    "eggs",
+    "database_hosts",
+    "mounts",
+    "roles",
+    "plugins",
+)
 """The namespaces :class:`AsyncJexactyl` exposes, in the order ``SyncRoot`` lists them."""
 
 RENAMES = {"AsyncPaginatedResponse": "PaginatedResponse"}

@@ -9,22 +9,36 @@ every endpoint is defined once, and sync and async raise the same exceptions.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import logging
-import threading
+import sys
 from collections.abc import Callable, Coroutine, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._client import AsyncJexactyl
-from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, ClientConfig
+from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, ClientConfig
+from ._dialect import PanelInfo
 from ._endpoints.base import Namespace
+from ._loop import CLOSE_WAIT, LoopThread
 from .responses import AsyncPaginatedResponse, PaginatedResponse
 
 if TYPE_CHECKING:
-    from ._sync_types import SyncClientAPI, SyncLocations, SyncNests, SyncNodes, SyncServers, SyncUsers
+    from ._sync_types import (
+        SyncApprovals,
+        SyncClientAPI,
+        SyncDatabaseHosts,
+        SyncEggs,
+        SyncLocations,
+        SyncMounts,
+        SyncNests,
+        SyncNodes,
+        SyncPlugins,
+        SyncRoles,
+        SyncServers,
+        SyncUsers,
+    )
 
     class _TypedNamespaces:
         """What type checkers and IDEs see of :class:`Jexactyl`'s namespaces: the typed interfaces generated
@@ -37,6 +51,12 @@ if TYPE_CHECKING:
         servers: SyncServers
         user: SyncUsers
         users: SyncUsers
+        approvals: SyncApprovals
+        eggs: SyncEggs
+        database_hosts: SyncDatabaseHosts
+        mounts: SyncMounts
+        roles: SyncRoles
+        plugins: SyncPlugins
 
 else:
     # At run time Jexactyl's namespaces come from ``__getattr__`` and its class is exactly as before.
@@ -45,53 +65,6 @@ else:
 __all__ = ["Jexactyl"]
 
 T = TypeVar("T")
-
-
-class _LoopThread:
-    """An event loop in a daemon thread, started on first use."""
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def _ensure(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None or self._loop.is_closed():
-                loop = asyncio.new_event_loop()
-                ready = threading.Event()
-
-                def main() -> None:
-                    asyncio.set_event_loop(loop)
-                    loop.call_soon(ready.set)
-                    loop.run_forever()
-
-                thread = threading.Thread(target=main, name="pyjexactyl-loop", daemon=True)
-                thread.start()
-                ready.wait()
-                self._loop, self._thread = loop, thread
-            return self._loop
-
-    @property
-    def running(self) -> bool:
-        return self._loop is not None and not self._loop.is_closed()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        loop = self._ensure()
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("a sync pyjexactyl call was made from inside its own event loop")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result()
-
-    def stop(self) -> None:
-        with self._lock:
-            loop, thread = self._loop, self._thread
-            self._loop = self._thread = None
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=5)
-        loop.close()
 
 
 class _SyncNamespace:
@@ -146,7 +119,8 @@ class Jexactyl(_TypedNamespaces):
 
     It has the same constructor and the same tree as :class:`AsyncJexactyl` (``api.client.servers``,
     ``api.servers``, ``api.nodes``, ``api.user`` ...) without ``await``. Nothing touches the network until
-    the first call. Close it with :meth:`close` or a ``with`` block (it is also closed at exit).
+    the first call. Close it with :meth:`close` or a ``with`` block; a script that does not still ends at
+    its last line (the client is closed at exit).
 
     Args:
         url: The panel URL.
@@ -184,6 +158,7 @@ class Jexactyl(_TypedNamespaces):
         rate_period: float = 60.0,
         max_concurrency: int = 100,
         page_concurrency: int = 8,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         config = ClientConfig.build(
             url,
@@ -202,10 +177,12 @@ class Jexactyl(_TypedNamespaces):
             rate_period=rate_period,
             max_concurrency=max_concurrency,
             page_concurrency=page_concurrency,
+            max_response_bytes=max_response_bytes,
         )
-        self._loop = _LoopThread()
         self._config = config
         self._async = AsyncJexactyl.from_config(config)
+        # Not AsyncJexactyl.close(): that would refuse every later call, and a closed Jexactyl may be used again.
+        self._loop = LoopThread(repr(self), self._async._close_session)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run(coro)
@@ -231,24 +208,38 @@ class Jexactyl(_TypedNamespaces):
         return _wrap(getattr(self.async_client, name), self._run)
 
     def __dir__(self) -> Iterable[str]:
-        names = set(super().__dir__()) | {"client", "locations", "nests", "nodes", "servers", "user", "users"}
+        roots = {"client", "locations", "nests", "nodes", "servers", "user", "users", "approvals"}
+        roots |= {"eggs", "database_hosts", "mounts", "roles", "plugins"}
+        names = set(super().__dir__()) | roots
         return sorted(n for n in names if not n.startswith("_"))
 
     def __repr__(self) -> str:
         return f"Jexactyl(url={self.url!r})"
+
+    def panel_info(self) -> PanelInfo:
+        """Which panel this is (see :meth:`AsyncJexactyl.panel_info`); asks the panel at most once.
+
+        Returns:
+            A :class:`~pyjexactyl.PanelInfo` (``flavor``, ``version``, ``possible``, ``evidence``).
+
+        Example:
+            >>> api.panel_info().flavor  # doctest: +SKIP
+            'jexactyl'
+        """
+        return self._run(self._async.panel_info())
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Sends one request (see :meth:`AsyncJexactyl.request`) and waits for the answer."""
         return _wrap(self.async_client.request, self._run)(method, path, **kwargs)
 
     def close(self) -> None:
-        """Closes the HTTP session and stops the private event loop. Unlike a closed :class:`AsyncJexactyl`,
-        the sync client may be used again, as the classic client always could: the next call starts a new
-        loop and session, which the next ``close()`` (or the end of the script) closes."""
-        if self._loop.running:
-            # The transport only, not AsyncJexactyl.close(): that would refuse every later call.
-            self._run(self._async._transport.close())
-        self._loop.stop()
+        """Closes the HTTP session and stops the private event loop (a later call starts them again).
+
+        A script need not call it: a client still open when the interpreter exits is closed then (with a
+        :class:`ResourceWarning`, shown only with ``-W default`` or ``-X dev``), and one that is garbage-collected
+        is closed in the background.
+        """
+        self._loop.stop(wait=CLOSE_WAIT)
 
     def __enter__(self) -> Jexactyl:
         return self
@@ -258,9 +249,10 @@ class Jexactyl(_TypedNamespaces):
     ) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        try:
-            if self._loop.running:
-                self.close()
-        except Exception:
-            pass
+    def __del__(self, _finalizing: Callable[[], bool] = sys.is_finalizing) -> None:
+        # Never waits: it may run on any thread (the loop's own included) and during interpreter finalisation,
+        # when the loop thread is frozen (the atexit hook has stopped the loops by then).
+        loop = getattr(self, "_loop", None)  # absent if __init__ failed
+        if loop is None or not loop.running or _finalizing():
+            return
+        loop.abandon(source=self)

@@ -16,8 +16,9 @@ class WindowLimiter:
     the same length would reopen early and draw a 429 whose ``Retry-After`` (whole seconds) costs more than
     the margin. What the panel reports corrects it:
     ``X-RateLimit-Remaining`` lowers what is left (other clients of the same user draw from the same
-    bucket), ``X-RateLimit-Limit`` lowers the limit, and a 429's ``Retry-After`` closes the window until
-    then.
+    bucket), ``X-RateLimit-Limit`` lowers the limit, and a 429's ``Retry-After`` (or ``X-RateLimit-Reset``)
+    says exactly when the panel's bucket reopens: the client waits until then, and no longer, even when its
+    own window claims more (it started at another time, or is longer than the panel's).
 
     Args:
         limit: Requests per window; ``None`` disables the limiter.
@@ -68,7 +69,8 @@ class WindowLimiter:
         """Takes what a response said about the panel's bucket into account.
 
         ``retry_after`` pauses the whole bucket: pass it only for a 429 of the API-wide limiter (one that
-        says ``X-RateLimit-Remaining: 0``), not for a route's own throttle such as backup creation.
+        says ``X-RateLimit-Remaining: 0``), not for a route's own throttle such as backup creation. The panel's
+        word is final there: the client's window ends when the panel's does, sooner or later than it claimed.
         """
         if self.limit is None:
             return
@@ -77,4 +79,8 @@ class WindowLimiter:
         if remaining is not None and time.monotonic() < self._window_end:
             self._used = max(self._used, self.limit - remaining)
         if retry_after is not None:
-            self._blocked_until = max(self._blocked_until, time.monotonic() + retry_after)
+            reopens = time.monotonic() + retry_after
+            self._blocked_until = reopens
+            # Used up until the panel reopens, then a fresh window: not the rest of a longer window of ours.
+            self._window_end = reopens
+            self._used = self.limit

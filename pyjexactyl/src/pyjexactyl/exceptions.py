@@ -40,9 +40,11 @@ __all__ = [
     "PanelTimeoutError",
     "PanelUnreachableError",
     "RateLimitedError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
+    "UnsupportedByPanelError",
     "ValidationError",
     "error_from_response",
 ]
@@ -219,10 +221,77 @@ class ServerOfflineError(ServerError):
     """502: the game server must be running for this (e.g. a console command to a stopped server)."""
 
 
+class UnsupportedByPanelError(JexactylApiError):
+    """The panel does not offer this call: its kind (Pterodactyl, Jexactyl v3, Jexactyl v4, Pelican) lacks the
+    route, or has it but always fails there. Raised instead of the bare 404 (or 500), and before any request
+    when the library already knows the panel's kind.
+
+    Attributes:
+        panel: The panel's name as detected, e.g. ``"Pelican"`` (or ``"Pterodactyl or Jexactyl v4"`` when the
+            answers so far could not tell those two apart).
+        feature: What was asked for, e.g. ``"the store balance"``.
+        alternative: What to use instead, when there is something; ``None`` otherwise.
+        status: The panel's status when it answered (404 for a missing route, 500 for a broken one); 404 when
+            the call was refused before sending.
+    """
+
+    title = "Unsupported By Panel"
+
+    def __init__(
+        self,
+        panel: str,
+        feature: str,
+        alternative: str | None = None,
+        *,
+        status: int = 404,
+        method: str = "",
+        path: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.panel = panel
+        self.feature = feature
+        self.alternative = alternative
+        detail = f"{panel} does not offer {feature}."
+        if alternative:
+            detail += f" Use {alternative} instead."
+        super().__init__(status, "UnsupportedByPanel", detail, method=method, path=path, headers=headers)
+
+    def __repr__(self) -> str:
+        return (
+            f"UnsupportedByPanelError(panel={self.panel!r}, feature={self.feature!r}, "
+            f"alternative={self.alternative!r})"
+        )
+
+
 class MalformedResponseError(JexactylApiError):
     """The panel answered with a body that is not the JSON it should be (a proxy page, a cut body)."""
 
     title = "Malformed API Response"
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The panel's answer is larger than the client's ``max_response_bytes`` (64 MiB by default).
+
+    Nothing past the limit was read and the connection was closed. Ask for less (``per_page``, a smaller
+    file) or raise ``max_response_bytes``.
+
+    Attributes:
+        limit: The cap, in bytes, the answer went past.
+
+    Example:
+        >>> err = ResponseTooLargeError(200, method="GET", path="/api/client", limit=1024)
+        >>> err.detail
+        'The panel answered GET /api/client with more than max_response_bytes (1024 bytes).'
+    """
+
+    title = "Response Too Large"
+
+    def __init__(
+        self, status: int, *, method: str, path: str, limit: int, headers: Mapping[str, str] | None = None
+    ) -> None:
+        detail = f"The panel answered {method} {path} with more than max_response_bytes ({limit} bytes)."
+        super().__init__(status, "ResponseTooLarge", detail, method=method, path=path, headers=headers)
+        self.limit = limit
 
 
 STATUS_ERRORS: dict[int, type[JexactylApiError]] = {

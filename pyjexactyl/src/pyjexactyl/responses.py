@@ -2,9 +2,12 @@
 
 The panel pages its lists (``meta.pagination``). :class:`AsyncPaginatedResponse` holds the first page and
 fetches the others on demand with **the same query** (include, filters, sort, per_page), so nothing is lost
-on page 2. :meth:`AsyncPaginatedResponse.collect` fetches every remaining page concurrently (bounded) once
-page 1 has said how many there are. Pages are kept, so a response can be iterated and collected any number
-of times. :class:`PaginatedResponse` is the same for the sync client.
+on page 2. :meth:`AsyncPaginatedResponse.collect` fetches every remaining page through a pool of
+``page_concurrency`` workers once page 1 has said how many there are, and stops at the first failure. The
+panel's word on the number of pages is checked as pages arrive: a page past the end (empty, or reporting a
+smaller ``total_pages``) ends the list, so a panel that claims ten million pages costs a few requests, not ten
+million. Pages are kept, so a response can be iterated and collected any number of times.
+:class:`PaginatedResponse` is the same for the sync client.
 
 Example (async)::
 
@@ -59,6 +62,7 @@ class AsyncPaginatedResponse:
         self.total: int = int(pagination.get("total", len(data)))
         self.per_page: int = int(pagination.get("per_page") or max(len(data), 1))
         self._pages: dict[int, list[Item]] = {self.current_page: data}
+        self._page_concurrency = page_concurrency
         self._semaphore = asyncio.Semaphore(page_concurrency)
 
     def __len__(self) -> int:
@@ -80,7 +84,7 @@ class AsyncPaginatedResponse:
 
     @property
     def page_numbers(self) -> range:
-        """The pages this response covers: from the first one fetched to the last."""
+        """The pages this response covers: from the first one fetched to the last (as known so far)."""
         return range(self.current_page, self.total_pages + 1)
 
     async def page(self, number: int) -> list[Item]:
@@ -89,13 +93,32 @@ class AsyncPaginatedResponse:
             async with self._semaphore:
                 if number not in self._pages:
                     envelope = await self._fetch(number)
-                    self._pages[number] = list((envelope or {}).get("data") or [])
+                    items = list((envelope or {}).get("data") or [])
+                    self._pages[number] = items
+                    self._learn_end(number, envelope, items)
         return self._pages[number]
+
+    def _learn_end(self, number: int, envelope: Any, items: list[Item]) -> None:
+        """Lowers :attr:`total_pages` when page ``number`` shows the list ends sooner than page 1 said: the
+        panel answers a page past the end with no items and the real ``total_pages``."""
+        pagination = envelope.get("meta", {}).get("pagination") if isinstance(envelope, Mapping) else None
+        reported = pagination.get("total_pages") if isinstance(pagination, Mapping) else None
+        last = self.total_pages
+        if isinstance(reported, int) and not isinstance(reported, bool) and reported < last:
+            last = reported
+        if not items and number > self.current_page:
+            last = min(last, number - 1)
+        self.total_pages = max(last, self.current_page)
 
     async def pages(self) -> AsyncIterator[list[Item]]:
         """Yields each page's items in order, fetching lazily."""
-        for number in self.page_numbers:
-            yield await self.page(number)
+        number = self.current_page
+        while number <= self.total_pages:
+            items = await self.page(number)
+            if number > self.total_pages:  # that page was past the end after all
+                return
+            yield items
+            number += 1
 
     async def __aiter__(self) -> AsyncIterator[Item]:
         async for page in self.pages():
@@ -105,14 +128,43 @@ class AsyncPaginatedResponse:
     async def collect(self) -> list[Item]:
         """Returns every item of every page; the missing pages are fetched concurrently.
 
+        ``page_concurrency`` workers take the next missing page number in turn, so no more requests (or
+        tasks) exist at once, however many pages the panel claims. The first failure cancels the other
+        workers and is raised; the pages fetched so far are kept for the next call.
+
         Example:
             >>> allocations = await api.nodes.list_node_allocations(1)  # doctest: +SKIP
             >>> len(await allocations.collect())  # doctest: +SKIP
             151
         """
-        missing = [n for n in self.page_numbers if n not in self._pages]
-        if missing:
-            await asyncio.gather(*(self.page(n) for n in missing))
+        following = self.current_page
+
+        def next_missing() -> int | None:
+            nonlocal following
+            while following <= self.total_pages:  # re-read: pages past the end lower it as they arrive
+                number, following = following, following + 1
+                if number not in self._pages:
+                    return number
+            return None
+
+        async def worker() -> None:
+            while (number := next_missing()) is not None:
+                await self.page(number)
+
+        loaded = sum(1 for n in self._pages if self.current_page <= n <= self.total_pages)
+        missing = len(self.page_numbers) - loaded
+        if missing > 0:
+            workers = [asyncio.ensure_future(worker()) for _ in range(min(self._page_concurrency, missing))]
+            try:
+                done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    failure = None if task.cancelled() else task.exception()
+                    if failure is not None:
+                        raise failure
+            finally:
+                for task in workers:
+                    task.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
         return [item for n in self.page_numbers for item in self._pages.get(n, [])]
 
 
@@ -140,8 +192,14 @@ class PaginatedResponse:
         return self._inner[index]
 
     def __iter__(self) -> Iterator[list[Item]]:
-        for number in self._inner.page_numbers:
-            yield self._run(self._inner.page(number))
+        inner = self._inner
+        number = inner.current_page
+        while number <= inner.total_pages:  # re-read: a page past the end lowers it
+            items = self._run(inner.page(number))
+            if number > inner.total_pages:
+                return
+            yield items
+            number += 1
 
     def __repr__(self) -> str:
         return repr(self._inner).replace("AsyncPaginatedResponse", "PaginatedResponse")

@@ -16,16 +16,17 @@ from typing import Any
 
 from aiohttp import web
 
-from ._application_routes import ROUTES as APPLICATION_ROUTES
 from ._application_routes import application_prelude
 from ._auth import authenticate, totp_code
-from ._client_routes import ROUTES as CLIENT_ROUTES
 from ._client_routes import client_prelude
 from ._envelope import GENERIC_500, PanelError, error_body
 from ._faults import Fault, FaultQueue
+from ._flavors import FLAVORS, routes_for
+from ._jexactyl_state import FakeAnalyticsMessage, FakeCoupon, JexactylData
+from ._jexactyl_store import run_renewals
 from ._ratelimit import FixedWindowLimiter, RateDecision, merge_headers
 from ._routing import Ctx, Route, Runtime, parse_json_body
-from ._seed import seed_default
+from ._seed import seed_default, seed_flavor
 from ._state import (
     FakeAllocation,
     FakeBackup,
@@ -41,6 +42,7 @@ from ._state import (
     utcnow,
 )
 from ._store import PanelStore
+from ._wings_control import FakeWings
 
 __all__ = ["FakePanel"]
 
@@ -134,15 +136,20 @@ def _html_page(status: int, title: str, *, proxy: bool = False) -> str:
 
 
 class FakePanel:
-    """A fake Jexactyl / Pterodactyl panel served over real HTTP on ``127.0.0.1``.
+    """A fake Jexactyl / Pterodactyl / Pelican panel served over real HTTP on ``127.0.0.1``.
 
-    It implements the client API (69 routes) and the application API (42 routes) of Pterodactyl
-    1.11 / Jexactyl v3 with the panel's envelopes, errors, pagination, authentication, rate limits and
-    asynchronous power / backup behaviour. See :mod:`pyjexactyl.testing` for an example and the seed.
+    By default it implements the client API (69 routes) and the application API (42 routes) of Pterodactyl
+    1.11 (= Jexactyl v3's core) with the panel's envelopes, errors, pagination, authentication, rate limits
+    and asynchronous power / backup behaviour; ``flavor`` picks another panel (see :mod:`pyjexactyl.testing`
+    for what each one changes, an example and the seed).
 
     Args:
-        client_rate_limit: requests per window per user on ``/api/client`` (``0`` disables the throttle).
-        application_rate_limit: requests per window per user on ``/api/application``.
+        flavor: ``"pterodactyl"`` (default), ``"jexactyl"`` (v3: store, renewal, tickets, referrals...),
+            ``"jexactyl4"`` or ``"pelican"``.
+        client_rate_limit: requests per window per user on ``/api/client`` (``0`` disables the throttle;
+            default: the flavor's, 720 or Pelican's 256).
+        application_rate_limit: requests per window per user on ``/api/application`` (default: the
+            flavor's, 240 or Pelican's 256).
         rate_period: window length in seconds (fixed window).
         latency: seconds every request waits before it is answered (concurrent requests overlap).
         power_delay: seconds each power-state step (and a reinstall) takes.
@@ -153,13 +160,20 @@ class FakePanel:
         port: port to bind (``0`` picks a free one).
         random_seed: seed of the generator behind uuids, keys and identifiers (reproducible by default;
             ``None`` makes every panel different).
+        websocket_token_ttl: lifetime in seconds of the websocket JWTs (the panel's is 600); the fake
+            Wings' expiry check interval and ``token expiring`` threshold scale with it (see :class:`FakeWings`).
+        websocket_stats_interval: seconds between websocket ``stats`` frames while a server runs.
+        websocket_allowed_origins: ``Origin`` values the fake Wings accepts besides the panel URL (``"*"``: any).
+
+    The fake Wings behind the panel is :attr:`wings` (a :class:`FakeWings`).
     """
 
     def __init__(
         self,
         *,
-        client_rate_limit: int = 720,
-        application_rate_limit: int = 240,
+        flavor: str = "pterodactyl",
+        client_rate_limit: int | None = None,
+        application_rate_limit: int | None = None,
         rate_period: float = 60.0,
         latency: float = 0.0,
         power_delay: float = 0.2,
@@ -169,8 +183,19 @@ class FakePanel:
         host: str = "127.0.0.1",
         port: int = 0,
         random_seed: int | None = 0x5EED,
+        websocket_token_ttl: int = 600,
+        websocket_stats_interval: float = 1.0,
+        websocket_allowed_origins: Iterable[str] = (),
     ) -> None:
-        self.store = PanelStore(rng_seed=random_seed)
+        if flavor not in FLAVORS:
+            raise ValueError(f"unknown flavor {flavor!r}; choose one of {', '.join(FLAVORS)}")
+        spec = FLAVORS[flavor]
+        if client_rate_limit is None:
+            client_rate_limit = spec.client_limit
+        if application_rate_limit is None:
+            application_rate_limit = spec.application_limit
+        self.flavor = flavor
+        self.store = PanelStore(rng_seed=random_seed, flavor=flavor)
         self.runtime = Runtime(
             self.store, power_delay=power_delay, backup_duration=backup_duration, backup_throttle=backup_throttle
         )
@@ -193,6 +218,15 @@ class FakePanel:
             result = seed_default(self.store)
             self._admin, self._user = result.admin, result.user
             self._application_key = result.application_key.token
+            seed_flavor(self.store, result)
+        #: the fake Wings: websocket controls, records and knobs (see :class:`FakeWings`)
+        self.wings = FakeWings(
+            self.runtime,
+            host=host,
+            token_ttl=websocket_token_ttl,
+            stats_interval=websocket_stats_interval,
+            allowed_origins=websocket_allowed_origins,
+        )
 
     # ================================================================================ lifecycle
     @property
@@ -221,6 +255,7 @@ class FakePanel:
         host = self.host if ":" not in self.host else f"[{self.host}]"
         self.runtime.url = f"http://{host}:{self.port}"
         self._runner = runner
+        await self.wings.start()
         return self
 
     async def stop_async(self) -> None:
@@ -228,6 +263,7 @@ class FakePanel:
         runner, self._runner = self._runner, None
         self.runtime.cancel_timers()
         if runner is not None:
+            await self.wings.stop()
             await runner.cleanup()
         self.runtime.loop = None
 
@@ -544,7 +580,43 @@ class FakePanel:
             raise ValueError("the user has no two-factor secret yet")
         return totp_code(user.totp_secret)
 
+    # ================================================================================ Jexactyl v3
+    @property
+    def jexactyl(self) -> JexactylData:
+        """Jexactyl v3's own records: ``settings`` (prices, limits, renewal cost and period, switches),
+        tickets, referral codes, coupons, analytics notes (served with ``flavor="jexactyl"``)."""
+        return self.store.jexactyl
+
+    def add_coupon(self, code: str, credits: int, *, uses: int = 1, expired: bool = False) -> FakeCoupon:
+        """Add a store coupon worth ``credits`` that can be used ``uses`` times."""
+        with self.store.lock:
+            coupon = FakeCoupon(code, credits, uses, expired)
+            self.store.jexactyl.coupons[code] = coupon
+            return coupon
+
+    def add_analytics_message(
+        self, server: FakeServer, title: str, content: str, kind: str = "warning"
+    ) -> FakeAnalyticsMessage:
+        """Add an analytics note about ``server`` (``GET /servers/{s}/analytics/messages``)."""
+        with self.store.lock:
+            message = FakeAnalyticsMessage(self.store.next_id("analytics_messages"), server.id, title, content, kind)
+            self.store.jexactyl.analytics_messages.append(message)
+            return message
+
+    def run_renewals(self, days: int = 1) -> list[FakeServer]:
+        """Run Jexactyl's daily renewal job ``days`` times: every renewable server loses a day of ``renewal``,
+        is suspended when it reaches 0 and deleted at -7. Returns the deleted servers."""
+        with self.store.lock:
+            return run_renewals(self.store, self.runtime, days)
+
     # ================================================================================ knobs
+    def console_output(self, server: FakeServer | int | str, *lines: str) -> None:
+        """Make ``server`` print ``lines`` on its console (every websocket and the history see them).
+
+        A shortcut for ``panel.wings.console_output``; the other websocket controls are on :attr:`wings`.
+        """
+        self.wings.console_output(server, *lines)
+
     def set_latency(self, seconds: float) -> None:
         """Delay every following response by ``seconds``."""
         self.latency = max(0.0, seconds)
@@ -573,17 +645,43 @@ class FakePanel:
         body: str | bytes | Mapping[str, Any] | None = None,
         path_prefix: str | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """Answer the next ``count`` requests (under ``path_prefix``) with ``status``.
 
         The body is the panel's JSON error envelope, an HTML error page like a proxy's (``html=True``),
-        or ``body`` verbatim (a mapping is sent as JSON). ``retry_after`` adds a ``Retry-After`` header.
-        Faults are answered before authentication and rate limiting and change no state.
+        or ``body`` verbatim (a mapping is sent as JSON): with ``status=200`` and a list envelope as ``body``
+        the panel can claim anything, e.g. an absurd ``total_pages``. ``retry_after`` adds a ``Retry-After``
+        header, ``headers`` any others (``X-RateLimit-Reset``...). Faults are answered before
+        authentication and rate limiting and change no state.
         """
         self.faults.add(
             Fault(
-                "status", count, status=status, html=html, body=body, path_prefix=path_prefix, retry_after=retry_after
+                "status",
+                count,
+                status=status,
+                html=html,
+                body=body,
+                path_prefix=path_prefix,
+                retry_after=retry_after,
+                headers=headers,
             )
+        )
+
+    def stream_next(
+        self,
+        count: int,
+        body: bytes | None = None,
+        *,
+        status: int = 200,
+        chunk_size: int = 16384,
+        path_prefix: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests with ``body`` sent in chunks of ``chunk_size`` bytes, without a
+        ``Content-Length`` (chunked transfer encoding); with ``body=None`` the stream never ends (JSON
+        whitespace until the client hangs up). For testing how a client bounds what it reads."""
+        self.faults.add(
+            Fault("stream", count, status=status, body=body, path_prefix=path_prefix, chunk_size=chunk_size)
         )
 
     def malformed_next(self, count: int, *, path_prefix: str | None = None) -> None:
@@ -649,7 +747,7 @@ def _error_response(request: web.Request, panel: FakePanel, err: PanelError) -> 
 
 
 def _fault_response(fault: Fault) -> web.StreamResponse:
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(fault.headers or {})
     if fault.retry_after is not None:
         headers["Retry-After"] = str(max(0, math.ceil(fault.retry_after)))
     if fault.kind == "malformed":
@@ -685,6 +783,26 @@ def _fault_response(fault: Fault) -> web.StreamResponse:
         content_type="application/json",
         headers=headers,
     )
+
+
+async def _stream(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """Sends ``fault.body`` (or whitespace without end) in chunks, without a ``Content-Length``."""
+    response = web.StreamResponse(status=fault.status, headers={"Content-Type": "application/json"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    body = fault.body if isinstance(fault.body, bytes) else None
+    size = fault.chunk_size
+    filler = b" " * size
+    sent = 0
+    try:
+        while body is None or sent < len(body):
+            chunk = filler if body is None else body[sent : sent + size]
+            await response.write(chunk)
+            sent += len(chunk)
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):  # the client hung up (aiohttp raises either, by version)
+        pass
+    return response
 
 
 def _drop(request: web.Request) -> None:
@@ -746,7 +864,7 @@ def build_app(panel: FakePanel) -> web.Application:
             if fault.kind == "drop":
                 _drop(request)
                 raise asyncio.CancelledError
-            response = _fault_response(fault)
+            response = await _stream(request, fault) if fault.kind == "stream" else _fault_response(fault)
         else:
             try:
                 unmatched = _unmatched(request)
@@ -759,12 +877,22 @@ def build_app(panel: FakePanel) -> web.Application:
         return response
 
     app = web.Application(middlewares=[pipeline], client_max_size=64 * 1024 * 1024)
-    for spec in [*CLIENT_ROUTES, *APPLICATION_ROUTES]:
+    for spec in routes_for(panel.flavor):
         if spec.method == "GET":
             app.router.add_get(spec.path, _make_handler(panel, spec), allow_head=True)
         else:
             app.router.add_route(spec.method, spec.path, _make_handler(panel, spec))
     return app
+
+
+def _throttle_subject(panel: FakePanel, spec: Route, request: web.Request, user: FakeUser) -> str:
+    """Whose window a route throttle counts: the user's, or the server's (Pelican's resource limits)."""
+    if spec.throttle_scope == "server":
+        with panel.store.lock:
+            server = panel.store.find_server(request.match_info.get("server", ""))
+        if server is not None:
+            return server.uuid
+    return user.uuid
 
 
 def _make_handler(panel: FakePanel, spec: Route) -> Any:
@@ -784,8 +912,9 @@ def _make_handler(panel: FakePanel, spec: Route) -> Any:
         if limiter.enabled:
             decisions.append(limiter.hit(f"{spec.api}:{user.uuid}"))
         if spec.throttle is not None and decisions and decisions[0].allowed:
-            route_limiter = panel._route_limiter(spec.path, *spec.throttle)
-            decisions.append(route_limiter.hit(f"{spec.path}:{user.uuid}"))
+            bucket = spec.throttle_bucket or spec.path
+            route_limiter = panel._route_limiter(bucket, *spec.throttle)
+            decisions.append(route_limiter.hit(f"{bucket}:{_throttle_subject(panel, spec, request, user)}"))
         headers = merge_headers(decisions)
         if any(not d.allowed for d in decisions):
             raise PanelError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=headers)

@@ -1,4 +1,5 @@
-"""Fault injection: the next N matching requests fail, get broken JSON, or lose their connection."""
+"""Fault injection: the next N matching requests fail, get broken JSON, lose their connection, or get a body
+streamed in chunks (without ``Content-Length``, possibly without end)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ __all__ = ["Fault", "FaultQueue"]
 
 @dataclass
 class Fault:
-    """One queued fault. ``kind`` is ``"status"``, ``"malformed"`` or ``"drop"``."""
+    """One queued fault. ``kind`` is ``"status"``, ``"malformed"``, ``"drop"`` or ``"stream"``."""
 
     kind: str
     remaining: int
@@ -21,6 +22,8 @@ class Fault:
     body: str | bytes | Mapping[str, Any] | None = None
     path_prefix: str | None = None
     retry_after: float | None = None
+    headers: Mapping[str, str] | None = None
+    chunk_size: int = 16384
 
     def matches(self, path: str) -> bool:
         """Whether the fault applies to ``path``."""

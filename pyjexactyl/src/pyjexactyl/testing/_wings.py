@@ -1,19 +1,31 @@
-"""What the fake does in place of Wings: power transitions, backups, restores, installs and JWTs."""
+"""What the fake does in place of Wings: power transitions, backups, restores, installs and JWTs.
+
+Each step also reaches the fake Wings' websockets (``runtime.wings``): ``status`` follows every change of
+``server.state`` by itself; backups, restores and installs announce themselves here.
+"""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import time
 from typing import Any
 
 from ._envelope import PanelError
 from ._routing import Runtime
 from ._state import FakeBackup, FakeNode, FakeServer, FakeUser
+from ._wings_jwt import node_jwt
 
-__all__ = ["daemon_error", "finish_install", "node_jwt", "power", "signed_url", "start_backup", "start_restore"]
+__all__ = [
+    "console_command",
+    "crash_offline",
+    "daemon_error",
+    "finish_install",
+    "node_jwt",
+    "power",
+    "signed_url",
+    "start_backup",
+    "start_restore",
+]
 
 
 def _bump(runtime: Runtime, server: FakeServer) -> int:
@@ -23,8 +35,8 @@ def _bump(runtime: Runtime, server: FakeServer) -> int:
 
 
 def _set_running(server: FakeServer) -> None:
-    server.state = "running"
     server.started_monotonic = time.monotonic()
+    server.state = "running"
 
 
 def _set_offline(server: FakeServer) -> None:
@@ -39,7 +51,7 @@ def power(runtime: Runtime, server: FakeServer, signal: str) -> None:
     * ``stop``: ``running``/``starting`` → ``stopping`` now → ``offline`` after ``power_delay``.
     * ``restart``: → ``stopping`` → ``starting`` → ``running`` (one ``power_delay`` per step;
       an offline server goes straight to ``starting``).
-    * ``kill``: ``offline`` at once.
+    * ``kill``: ``offline`` at once (through ``stopping``, as Wings reports it, when it was not offline).
     """
     delay = runtime.power_delay
     generation = _bump(runtime, server)
@@ -87,7 +99,15 @@ def power(runtime: Runtime, server: FakeServer, signal: str) -> None:
             server.state = "starting"
             step("running")
     elif signal == "kill":
+        if server.state != "offline":
+            server.state = "stopping"
         _set_offline(server)
+
+
+def crash_offline(runtime: Runtime, server: FakeServer) -> None:
+    """The server's process died: ``offline`` at once, cancelling any transition in progress."""
+    _bump(runtime, server)
+    _set_offline(server)
 
 
 def start_backup(runtime: Runtime, server: FakeServer, backup: FakeBackup) -> None:
@@ -96,6 +116,7 @@ def start_backup(runtime: Runtime, server: FakeServer, backup: FakeBackup) -> No
     def finish() -> None:
         if backup.deleted_at is None and backup.completed_at is None:
             runtime.store.finish_backup(backup, successful=True, size=len(server.files) * 1048576 + 4096)
+            runtime.wings.backup_completed(server, backup)
 
     runtime.later(runtime.backup_duration, finish)
 
@@ -104,10 +125,12 @@ def start_restore(runtime: Runtime, server: FakeServer) -> None:
     """Put the server in ``restoring_backup`` for ``backup_duration``."""
     server.status = "restoring_backup"
     _set_offline(server)
+    runtime.wings.restore_started(server)
 
     def finish() -> None:
         if server.status == "restoring_backup":
             server.status = None
+            runtime.wings.restore_completed(server)
 
     runtime.later(runtime.backup_duration, finish)
 
@@ -116,38 +139,16 @@ def finish_install(runtime: Runtime, server: FakeServer, *, start: bool = False)
     """Put the server in ``installing`` for ``power_delay``, then clear it (and start when asked)."""
     server.status = "installing"
     _set_offline(server)
+    runtime.wings.install_started(server)
 
     def finish() -> None:
         if server.status == "installing":
             server.status = None
+            runtime.wings.install_completed(server)
             if start:
                 power(runtime, server, "start")
 
     runtime.later(runtime.power_delay, finish)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def node_jwt(node: FakeNode, claims: dict[str, Any], *, ttl: int, panel_url: str, jti: str) -> str:
-    """An HS256 JWT signed with the node's daemon token, like ``NodeJWTService``."""
-    now = int(time.time())
-    header = {"typ": "JWT", "alg": "HS256", "jti": jti}
-    payload = {
-        "iss": panel_url,
-        "aud": [f"{node.scheme}://{node.fqdn}:{node.daemon_listen}"],
-        "jti": jti,
-        "iat": now,
-        "nbf": now - 300,
-        "exp": now + ttl,
-        **claims,
-    }
-    encoded_header = _b64(json.dumps(header, separators=(",", ":")).encode())
-    encoded_payload = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    signing_input = f"{encoded_header}.{encoded_payload}"
-    signature = hmac.new(node.daemon_token.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
 
 
 def signed_url(node: FakeNode, path: str, claims: dict[str, Any], *, panel_url: str, user: FakeUser) -> str:
@@ -157,6 +158,11 @@ def signed_url(node: FakeNode, path: str, claims: dict[str, Any], *, panel_url: 
         node, {**claims, "user_uuid": user.uuid, "unique_id": jti[:16]}, ttl=900, panel_url=panel_url, jti=jti
     )
     return f"{node.scheme}://{node.fqdn}:{node.daemon_listen}/{path}?token={token}"
+
+
+def console_command(runtime: Runtime, server: FakeServer, line: str) -> None:
+    """Wings writes ``line`` to the server's stdin: recorded in ``server.console``, echoed to its websockets."""
+    runtime.wings.run_command(server, line)
 
 
 def daemon_error(status: int, message: str, request_id: str = "fake-wings") -> PanelError:

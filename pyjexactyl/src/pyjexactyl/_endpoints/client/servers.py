@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..._dialect import flavors_of_client_server
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
 from .backups import Backups
 from .databases import Databases
 from .files import Files
 from .network import Network
 from .schedules import Schedules
+from .server_extras import ServerExtras
 from .settings import Settings
 from .startup import Startup
 from .subusers import Subusers
@@ -23,8 +25,9 @@ POWER_SIGNALS = ("start", "stop", "restart", "kill")
 PowerSignal = Literal["start", "stop", "restart", "kill"]
 
 
-class ClientServers(Namespace):
-    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``)."""
+class ClientServers(ServerExtras):
+    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``), plus
+    Jexactyl v3's renewal, resource editing, deletion and plugin calls."""
 
     def __init__(self, client: AsyncJexactyl) -> None:
         super().__init__(client)
@@ -69,7 +72,9 @@ class ClientServers(Namespace):
         Args:
             server_id(str): Server identifier (abbreviated UUID) or full UUID.
             detail(bool): Return the whole envelope (with ``meta.is_server_owner`` and
-                ``meta.user_permissions``) instead of only the ``attributes``.
+                ``meta.user_permissions``) instead of only the ``attributes``. Jexactyl v3 adds ``renewable``,
+                ``renewal`` (days left) and ``bg``; Jexactyl v4 has ``status`` but no ``is_suspended`` /
+                ``is_installing``.
             includes(list|tuple): ``egg``, ``subusers``.
             params(dict): Extra query parameters.
 
@@ -78,7 +83,9 @@ class ClientServers(Namespace):
         """
         path = build_path("/api/client/servers/{server}", server=server_id)
         response: dict[str, Any] = await self._get(path, build_query(includes, params))
-        return response if detail else response["attributes"]
+        attributes: dict[str, Any] = response["attributes"]
+        self._client.dialect.observe(flavors_of_client_server(attributes), f"GET {path}: the server object's fields")
+        return response if detail else attributes
 
     async def get_server_utilization(self, server_id: str, detail: bool = False) -> dict[str, Any]:
         """Gets a server's live state and resource use (the panel caches it for 20 s).
@@ -140,15 +147,20 @@ class ClientServers(Namespace):
 
         Args:
             server_id(str): Server identifier (abbreviated UUID).
-            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``.
+            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``. Surrounding spaces are dropped,
+                as the panel itself trims them; the signal is case-sensitive.
+
+        Raises:
+            InvalidArgumentError: the signal is none of the four (nothing is sent).
 
         Example:
             >>> api.client.servers.send_power_action('1a2b3c4d', 'start')  # doctest: +SKIP
         """
-        if signal not in POWER_SIGNALS:
+        wanted = signal.strip() if isinstance(signal, str) else signal
+        if wanted not in POWER_SIGNALS:
             raise InvalidArgumentError(f"signal must be one of {', '.join(POWER_SIGNALS)}; got {signal!r}")
         path = build_path("/api/client/servers/{server}/power", server=server_id)
-        await self._post(path, {"signal": signal})
+        await self._post(path, {"signal": wanted})
 
     async def list_activity(
         self, server_id: str, includes: Includes = None, params: Params = None

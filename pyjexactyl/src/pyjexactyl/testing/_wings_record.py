@@ -1,0 +1,127 @@
+"""What the fake Wings' sockets exchanged, and event-driven waits on it (from any thread or loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from ._wings_events import WingsConnection, WingsFrame
+
+__all__ = ["WingsRecorder"]
+
+T = TypeVar("T")
+
+
+class WingsRecorder:
+    """``frames`` and ``connections`` in arrival order, plus :meth:`wait_for` / :meth:`wait_for_sync`.
+
+    Every recorded frame, connection and socket close wakes the waiters, which re-check their condition.
+    """
+
+    def __init__(self) -> None:
+        #: every frame received (``direction="in"``) and sent (``"out"``), in order; see :class:`WingsFrame`
+        self.frames: list[WingsFrame] = []
+        #: every upgrade attempt, accepted or refused; see :class:`WingsConnection`
+        self.connections: list[WingsConnection] = []
+        #: set to ``False`` to stop recording frames (long benchmarks)
+        self.record_frames = True
+        self._record_lock = threading.Lock()
+        self._condition = threading.Condition()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+    # ---------------------------------------------------------------------------- recording
+    def record_frame(self, frame: WingsFrame) -> None:
+        """Append a frame and wake the waiters."""
+        if self.record_frames:
+            with self._record_lock:
+                self.frames.append(frame)
+        self.notify()
+
+    def record_connection(self, connection: WingsConnection) -> None:
+        """Append an upgrade attempt and wake the waiters."""
+        with self._record_lock:
+            self.connections.append(connection)
+        self.notify()
+
+    def clear_frames(self) -> None:
+        """Forget the recorded frames and connections."""
+        with self._record_lock:
+            self.frames.clear()
+            self.connections.clear()
+
+    def received(self, event: str | None = None, *, server: str | None = None) -> list[WingsFrame]:
+        """Frames the fake received, optionally only ``event`` and/or one server's (by uuid)."""
+        return self._select("in", event, server)
+
+    def sent(self, event: str | None = None, *, server: str | None = None) -> list[WingsFrame]:
+        """Frames the fake sent (written to the socket), optionally only ``event`` and/or one server's (by uuid).
+
+        A ``backup completed:<uuid>`` frame matches both its full name and ``"backup completed"``.
+        """
+        return self._select("out", event, server)
+
+    def _select(self, direction: str, event: str | None, server: str | None) -> list[WingsFrame]:
+        with self._record_lock:
+            frames = list(self.frames)
+        return [
+            f
+            for f in frames
+            if f.direction == direction
+            and (event is None or f.event == event or (f.event or "").startswith(event + ":"))
+            and (server is None or f.server == server)
+        ]
+
+    # ---------------------------------------------------------------------------- waiting
+    def notify(self) -> None:
+        """Wake every waiter so it re-checks its condition."""
+        with self._condition:
+            self._condition.notify_all()
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        for loop, event in list(self._waiters):
+            if loop is current:
+                event.set()
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Wait until ``predicate()`` is truthy (re-checked on every frame or connection) and return it.
+
+        Example:
+            >>> await panel.wings.wait_for(lambda: panel.wings.sent("auth success"))  # doctest: +SKIP
+
+        Raises:
+            TimeoutError: when ``timeout`` seconds pass first.
+        """
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        entry = (loop, event)
+        self._waiters.add(entry)
+        deadline = loop.time() + timeout
+        try:
+            while True:
+                event.clear()
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except TimeoutError:
+                    pass
+        finally:
+            self._waiters.discard(entry)
+
+    def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """:meth:`wait_for` for a thread that is not running the panel's loop (``FakePanel.start()``)."""
+        with self._condition:
+            result = self._condition.wait_for(predicate, timeout)
+        if not result:
+            raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
+        return result
