@@ -35,7 +35,7 @@ def walk(namespace: Namespace, path: str) -> Iterator[tuple[str, Any]]:
         value = getattr(namespace, name)
         if isinstance(value, Namespace):
             yield from walk(value, f"{path}.{name}")
-        elif inspect.iscoroutinefunction(value):
+        elif inspect.ismethod(value):  # endpoints, and console() which hands back an async object
             yield f"{path}.{name}", value
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json as jsonlib
 import logging
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Literal
@@ -32,7 +33,7 @@ from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import WindowLimiter
-from ._transport import AiohttpTransport, RawResponse
+from ._transport import AiohttpTransport, RawResponse, WebSocket
 from .exceptions import ClientClosedError, MalformedResponseError, error_from_response
 from .responses import AsyncPaginatedResponse
 
@@ -167,6 +168,7 @@ class AsyncJexactyl:
             "application": WindowLimiter(config.application_rate_limit, config.rate_period),
         }
         self._concurrency = asyncio.Semaphore(config.max_concurrency)
+        self._consoles: weakref.WeakSet[Any] = weakref.WeakSet()  # open ConsoleSessions, closed by close()
         self._dialect = Dialect(
             self._probe,
             application_key=config.api_key.startswith(_APPLICATION_KEY_PREFIXES),
@@ -264,15 +266,25 @@ class AsyncJexactyl:
         return self._closed
 
     async def close(self) -> None:
-        """Closes the HTTP session (unless it was given to the constructor) and refuses every later request
-        with :class:`~pyjexactyl.exceptions.ClientClosedError`. Closing again does nothing."""
+        """Closes the open console sessions and the HTTP session (unless it was given to the constructor), and
+        refuses every later request with :class:`~pyjexactyl.exceptions.ClientClosedError`. Closing again does
+        nothing."""
         self._closed = True
-        await self._transport.close()
+        await self._close_session()
 
     async def _close_session(self) -> None:
-        """Closes the HTTP session but keeps accepting requests (a new session opens): what the sync
-        :class:`~pyjexactyl.Jexactyl` does on ``close()``, since it may be used again afterwards."""
+        """Closes the console sessions and the HTTP session but keeps accepting requests (a new session opens):
+        what the sync :class:`~pyjexactyl.Jexactyl` does on ``close()``, since it may be used again afterwards."""
+        for console in list(self._consoles):
+            await console.close()
         await self._transport.close()
+
+    async def _open_websocket(self, url: str, *, heartbeat: float | None) -> WebSocket:
+        """Opens a Wings websocket with ``Origin: <panel URL>`` and the client's TLS settings and timeout
+        (used by console sessions). A closed client refuses (:class:`~pyjexactyl.exceptions.ClientClosedError`)."""
+        if self._closed:
+            raise ClientClosedError("The client was closed: the console websocket was not opened")
+        return await self._transport.ws_connect(url, origin=self._config.base_url, heartbeat=heartbeat)
 
     async def request(
         self,

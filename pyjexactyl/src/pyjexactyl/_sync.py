@@ -3,7 +3,9 @@
 :class:`Jexactyl` owns one :class:`AsyncJexactyl` and one event loop running in a private daemon thread.
 Attribute access is proxied: a namespace comes back wrapped, an ``async`` endpoint method comes back as a
 plain function (same name, same docstring, same signature) that runs the coroutine on that loop and waits
-for it, and an :class:`AsyncPaginatedResponse` result is handed back as a :class:`PaginatedResponse`. So
+for it, and an :class:`AsyncPaginatedResponse` result is handed back as a :class:`PaginatedResponse`. A
+result that is an async context manager or an async iterator (a :class:`~pyjexactyl.ConsoleSession`) comes
+back wrapped too, with ``__enter__``/``__exit__``/``__iter__`` and its coroutine methods as blocking calls. So
 every endpoint is defined once, and sync and async raise the same exceptions.
 """
 
@@ -97,6 +99,77 @@ class _SyncNamespace:
         return repr(self._sync_target)
 
 
+class _SyncObject:
+    """An async object seen through the sync client: ``async with`` becomes ``with``, ``async for`` becomes
+    ``for``, coroutine methods become blocking calls, and plain attributes (properties) read through."""
+
+    __slots__ = ("_sync_run", "_sync_target")
+
+    def __init__(self, target: object, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+        self._sync_target = target
+        self._sync_run = run
+
+    def __getattr__(self, name: str) -> Any:
+        return _wrap(getattr(self._sync_target, name), self._sync_run)
+
+    def __dir__(self) -> Iterable[str]:
+        return sorted(n for n in dir(self._sync_target) if not n.startswith("_"))
+
+    @property
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return type(self._sync_target).__doc__
+
+    def __repr__(self) -> str:
+        return repr(self._sync_target)
+
+    def __enter__(self) -> Any:
+        target = self._sync_target
+        if not hasattr(target, "__aenter__"):
+            raise TypeError(f"{type(target).__name__} is not a context manager")
+        entered = self._sync_run(target.__aenter__())
+        return self if entered is target else _wrap_result(entered, self._sync_run)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Any:
+        return self._sync_run(self._sync_target.__aexit__(exc_type, exc, tb))  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Any:
+        target = self._sync_target
+        if not hasattr(target, "__aiter__"):
+            raise TypeError(f"{type(target).__name__} is not iterable")
+        iterator = target.__aiter__()
+        return self if iterator is target else _SyncObject(iterator, self._sync_run)
+
+    def __next__(self) -> Any:
+        step = self._sync_target.__anext__  # type: ignore[attr-defined]
+
+        async def next_or_end() -> tuple[bool, Any]:
+            # StopAsyncIteration is turned into a flag on the loop thread: futures refuse StopIteration-likes.
+            try:
+                return True, await step()
+            except StopAsyncIteration:
+                return False, None
+
+        more, value = self._sync_run(next_or_end())
+        if not more:
+            raise StopIteration
+        return _wrap_result(value, self._sync_run)
+
+
+def _is_async_object(value: object) -> bool:
+    kind = type(value)
+    return hasattr(kind, "__aenter__") or hasattr(kind, "__anext__")
+
+
+def _wrap_result(result: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
+    if isinstance(result, AsyncPaginatedResponse):
+        return PaginatedResponse(result, run)
+    if _is_async_object(result):
+        return _SyncObject(result, run)
+    return result
+
+
 def _wrap(value: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
     if isinstance(value, Namespace):
         return _SyncNamespace(value, run)
@@ -105,12 +178,18 @@ def _wrap(value: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
 
         @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
-            result = run(method(*args, **kwargs))
-            if isinstance(result, AsyncPaginatedResponse):
-                return PaginatedResponse(result, run)
-            return result
+            return _wrap_result(run(method(*args, **kwargs)), run)
 
         return call
+    if inspect.ismethod(value) and isinstance(value.__self__, Namespace):
+        # A plain endpoint method that hands back an async object (``console()``): wrap what it returns.
+        factory = value
+
+        @functools.wraps(factory)
+        def make(*args: Any, **kwargs: Any) -> Any:
+            return _wrap_result(factory(*args, **kwargs), run)
+
+        return make
     return value
 
 

@@ -9,9 +9,11 @@ declares its namespaces with these types; at run time it still wraps the async t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
 from typing import Any, Protocol
 
+from ._console_supervisor import ConnectionState
 from ._endpoints.application.mounts import MountTarget
 from ._endpoints.base import Includes, Params
 from ._endpoints.client.files import FileModes
@@ -19,6 +21,7 @@ from ._endpoints.client.schedules import CronPart, TaskAction
 from ._endpoints.client.server_extras import EditableResource
 from ._endpoints.client.servers import PowerSignal
 from ._endpoints.client.store import StoreResource
+from .events import Event
 from .responses import PaginatedResponse
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "SyncBackups",
     "SyncClientAPI",
     "SyncClientServers",
+    "SyncConsoleSession",
     "SyncDatabaseHosts",
     "SyncDatabases",
     "SyncEggs",
@@ -798,6 +802,70 @@ class SyncClientServers(Protocol):
 
         Example:
             >>> api.client.servers.get_websocket('1a2b3c4d')['data']['socket']  # doctest: +SKIP
+        """
+
+    def console(
+        self,
+        server_id: str,
+        *,
+        logs: bool = True,
+        max_queue: int = 1000,
+        reconnect_timeout: float = 300.0,
+        logs_on_reconnect: bool = True,
+        heartbeat: float | None = 30.0,
+    ) -> SyncConsoleSession:
+        """Opens the server's live console over the Wings websocket (see :class:`~pyjexactyl.ConsoleSession`).
+
+        Nothing is sent until the session is entered. It then asks the panel for a token (``GET /websocket``,
+        one request per ~10 minutes afterwards), connects to Wings with ``Origin: <panel URL>``, authenticates,
+        and yields typed events (:mod:`pyjexactyl.events`) until the block exits. Dropped sockets are
+        reconnected and expiring tokens refreshed on their own.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            logs(bool): Ask for the server's recent console lines once connected.
+            max_queue(int): Lines that may wait for a slow consumer before the oldest are dropped (reported
+                as a ``Dropped(n)`` event; stats and status are never dropped).
+            reconnect_timeout(float): Seconds to keep reconnecting after the socket drops before the iteration
+                raises ``ConsoleDisconnectedError``.
+            logs_on_reconnect(bool): Ask for the recent lines again after a reconnect.
+            heartbeat(float): Seconds between websocket pings (``None``: no pings).
+
+        Raises:
+            ForbiddenError: (on entering) the user lacks ``websocket.connect`` on this server.
+            ConflictError: (on entering) the server is suspended, installing, restoring or transferring.
+
+        Example:
+            >>> async with api.client.servers.console('1a2b3c4d') as console:  # doctest: +SKIP
+            ...     await console.send_command('say hello')
+            ...     async for event in console:
+            ...         print(event)
+        """
+
+    def run_command(
+        self, server_id: str, line: str, *, quiet: float = 1.5, timeout: float = 10, max_lines: int = 50
+    ) -> list[str]:
+        """Sends a console command over the Wings websocket and returns the console lines that followed it.
+
+        Collects lines until the console has been quiet for ``quiet`` seconds, ``timeout`` seconds have
+        passed, or ``max_lines`` lines arrived. Wings acknowledges nothing, so a command the game does not
+        answer returns ``[]`` after ``quiet`` seconds, and lines the server prints for other reasons in that
+        window are included. Lines come as Wings sends them (ANSI codes included: see ``strip_ansi``).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            line(str): One command, e.g. ``'list'``.
+            quiet(float): Seconds without a new line that end the collection.
+            timeout(float): Seconds the whole collection may take (connecting not included).
+            max_lines(int): Most lines returned.
+
+        Raises:
+            ServerOfflineError: the server is offline (nothing was sent).
+            ForbiddenError: the user lacks ``websocket.connect`` on this server.
+
+        Example:
+            >>> api.client.servers.run_command('1a2b3c4d', 'list')  # doctest: +SKIP
+            ['There are 2 of a max of 20 players online: Steve, Alex']
         """
 
     def send_console_command(self, server_id: str, cmd: str) -> None:
@@ -3418,6 +3486,179 @@ class SyncPlugins(Protocol):
 
         Example:
             >>> api.plugins.disable_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+
+class SyncConsoleSession(Protocol):
+    """A live console of one server: typed events in, commands and power actions out.
+
+    Made by ``api.client.servers.console(server_id)``; use it as an async context manager and iterate it.
+    Entering connects and authenticates (so a refused key or token raises there); iterating yields
+    :mod:`pyjexactyl.events` until the block exits, :meth:`close` is called, the server is deleted, or the
+    session gives up reconnecting (:class:`~pyjexactyl.ConsoleDisconnectedError`). The first events are the
+    server's state (:class:`~pyjexactyl.events.StatusChanged`) and, with ``logs=True`` on a running server,
+    its recent console lines.
+
+    The token lasts 10 minutes: when Wings warns that it is expiring, the session fetches a fresh one (one
+    ``GET /websocket``) and authenticates again on the same socket, so no event is lost. When the socket
+    drops it reconnects with exponential backoff, yields :class:`~pyjexactyl.events.Reconnected`, and asks for
+    the recent lines again (``logs_on_reconnect``); events Wings sent while it was down are lost. A slow
+    consumer does not grow memory: see ``max_queue`` and :class:`~pyjexactyl.events.Dropped`.
+
+    Wings acknowledges nothing: a command or power action is sent, and its effects show up as events. Without
+    the ``control.console`` / ``control.start`` / ``control.stop`` / ``control.restart`` permission Wings
+    ignores it silently.
+
+    Args:
+        servers: The ``api.client.servers`` namespace (its ``get_websocket`` provides tokens).
+        server_id: Server identifier (abbreviated UUID).
+        logs: Ask for the recent console lines after connecting.
+        max_queue: How many lines may wait for the consumer before the oldest are dropped.
+        reconnect_timeout: Seconds to keep trying after the socket drops before giving up.
+        logs_on_reconnect: Ask for the recent console lines again after a reconnect (they may repeat lines
+            already delivered).
+        heartbeat: Seconds between websocket pings; a socket that misses a pong counts as dropped.
+
+    Example:
+        >>> async with api.client.servers.console("1a2b3c4d") as console:  # doctest: +SKIP
+        ...     await console.send_command("say hello")
+        ...     async for event in console:
+        ...         if isinstance(event, ConsoleOutput):
+        ...             print(strip_ansi(event.line))
+    """
+
+    # pyjexactyl._console.ConsoleSession
+
+    @property
+    def server_id(self) -> str:
+        """The server this console belongs to."""
+
+    @property
+    def state(self) -> str | None:
+        """The server's last known power state (``offline``, ``starting``, ``running``, ``stopping``), from
+        the latest ``status`` event Wings sent (it may be ahead of the events consumed so far); ``None`` before
+        the first one."""
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """``new``, ``connecting``, ``open``, ``reconnecting`` or ``closed``."""
+
+    @property
+    def dropped(self) -> int:
+        """Events the bounded queue dropped because the consumer fell behind (console lines first)."""
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the session reconnected after its socket dropped."""
+
+    @property
+    def malformed_frames(self) -> int:
+        """Frames that were not a JSON object with an ``event`` (logged and skipped)."""
+
+    def close(self) -> None:
+        """Closes the socket and ends the iteration (events still waiting are discarded). Idempotent.
+
+        Example:
+            >>> await console.close()  # doctest: +SKIP
+        """
+
+    def send_command(self, line: str) -> None:
+        """Sends a command line to the server's console (needs ``control.console``).
+
+        Wings does not acknowledge it: what the server prints in answer arrives as
+        :class:`~pyjexactyl.events.ConsoleOutput` events (``run_command`` collects them for you). Wings also
+        ignores commands to an offline server silently, so the session refuses them itself.
+
+        Args:
+            line: One command, e.g. ``say hello`` (no line breaks).
+
+        Raises:
+            ServerOfflineError: the server's last known state is ``offline``; nothing was sent.
+            ConsoleDisconnectedError: the session has ended.
+
+        Example:
+            >>> await console.send_command("whitelist add Steve")  # doctest: +SKIP
+        """
+
+    def set_power(self, signal: PowerSignal) -> None:
+        """Sends a power action over the socket (needs the matching ``control.*`` permission).
+
+        The state changes asynchronously and arrives as :class:`~pyjexactyl.events.StatusChanged` events.
+        If another power action is still running, Wings answers with a
+        :class:`~pyjexactyl.events.DaemonError`.
+
+        Args:
+            signal: ``start``, ``stop``, ``restart`` or ``kill``.
+
+        Example:
+            >>> await console.set_power("restart")  # doctest: +SKIP
+        """
+
+    def request_stats(self) -> None:
+        """Asks Wings for one :class:`~pyjexactyl.events.Stats` event now (it sends them every second while
+        the server runs anyway).
+
+        Example:
+            >>> await console.request_stats()  # doctest: +SKIP
+        """
+
+    def request_logs(self) -> None:
+        """Asks Wings to replay the server's recent console lines (only while it runs).
+
+        Example:
+            >>> await console.request_logs()  # doctest: +SKIP
+        """
+
+    def wait_for_state(self, *states: str, timeout: float | None = None) -> str:
+        """Waits until the server's last known state is one of ``states`` (returns at once if it is already).
+
+        It watches the ``status`` events as they arrive, without consuming them: they are still delivered to
+        the iteration.
+
+        Args:
+            *states: ``offline``, ``starting``, ``running`` and/or ``stopping``.
+            timeout: Seconds to wait at most (``None``: no limit).
+
+        Returns:
+            The state reached.
+
+        Raises:
+            TimeoutError: ``timeout`` passed first.
+            ConsoleDisconnectedError: the session ended first.
+
+        Example:
+            >>> await console.set_power("start")  # doctest: +SKIP
+            >>> await console.wait_for_state("running", timeout=120)  # doctest: +SKIP
+            'running'
+        """
+
+    def __enter__(self) -> SyncConsoleSession:
+        """Connects and authenticates; the events start flowing.
+
+        Raises:
+            ForbiddenError: the key's user lacks ``websocket.connect`` on this server.
+            ConflictError: the server is suspended, installing, restoring or being transferred.
+            NotFoundError: no such server for this key.
+            ConsoleAuthError: Wings refused the token or the ``Origin``.
+            ConsoleDisconnectedError: the node could not be reached.
+        """
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Closes the session (see :meth:`close`)."""
+
+    def __iter__(self) -> Iterator[Event]:
+        """The session is its own iterator of events."""
+
+    def __next__(self) -> Event:
+        """The next event (see :mod:`pyjexactyl.events`). The iteration ends when the session is closed or
+        after :class:`~pyjexactyl.events.ServerDeleted`.
+
+        Raises:
+            ConsoleDisconnectedError: reconnecting failed for ``reconnect_timeout`` seconds.
+            ConsoleAuthError: Wings refused the session's token for a reason other than expiry.
+            JexactylApiError: the panel refused a new token (403, 404, 409) while reconnecting.
         """
 
 
