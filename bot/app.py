@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 import discord
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from .clients import PanelClients
 from .config import BotConfig
@@ -30,6 +30,9 @@ log = logging.getLogger("bot")
 
 EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.admin", "cogs.help")
 TREE_HASH_KEY = "command_tree_hash"
+
+CLIENT_SWEEP_SECONDS = 60.0
+"""How often idle panel clients are closed (:meth:`bot.clients.PanelClients.sweep`)."""
 
 SHUTDOWN_GRACE = 8.0
 """Seconds a shutdown waits for in-flight interactions: under ``docker stop``'s default 10 s before SIGKILL."""
@@ -199,7 +202,14 @@ class JexactylBot(commands.Bot):
 
     # ------------------------------------------------------------------ start-up
 
+    @tasks.loop(seconds=CLIENT_SWEEP_SECONDS)
+    async def _sweep_clients(self) -> None:
+        """Closes idle panel clients and drops stale server lists (memory stays flat with many users)."""
+        await self.panels.sweep()
+        self.servers.cache.prune()
+
     async def setup_hook(self) -> None:
+        self._sweep_clients.start()
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
@@ -268,5 +278,6 @@ class JexactylBot(commands.Bot):
         try:
             await asyncio.shield(self._drain)
         finally:
+            self._sweep_clients.cancel()
             await super().close()
             self._set_session_live(False)
