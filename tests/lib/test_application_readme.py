@@ -29,11 +29,15 @@ def test_layout(api: Jexactyl) -> None:
     for name in ("locations", "nests", "nodes", "servers", "user", "users"):
         assert name in dir(api)
     assert [i for i in dir(api.user) if not i.startswith("_")] == [
+        "assign_roles",
         "create_user",
         "delete_user",
         "edit_user",
+        "get_resources",
         "get_user_info",
         "list_users",
+        "remove_roles",
+        "update_resources",
     ]
     assert "rebuild_server" not in dir(api.servers)
     doc = api.servers.create_server.__doc__

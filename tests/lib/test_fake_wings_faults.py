@@ -147,3 +147,20 @@ def test_sync_panel_and_wait_for_sync(fake_panel_sync: FakePanel) -> None:
     assert lines == ["from the test thread", "> list", "There are 0 of a max of 20 players online: "]
     panel.wings.wait_for_sync(lambda: not panel.wings.open_connections())
     assert panel.wings.drop() == 0
+
+
+def test_wait_for_sync_predicates_may_call_controls(fake_panel_sync: FakePanel) -> None:
+    """The predicate runs outside the recorder's lock: a control inside it waits for the panel's loop, and that
+    loop may first have to wake the waiters (a frame or a close was recorded), which takes that lock."""
+    panel = fake_panel_sync
+    loop = panel.wings._loop
+    assert loop is not None
+    calls: list[int] = []
+
+    def busy_loop_then_control() -> bool:
+        calls.append(1)
+        loop.call_soon_threadsafe(panel.wings.notify)  # the loop wakes the waiters before it runs the control
+        panel.wings.open_connections()
+        return len(calls) >= 2
+
+    assert panel.wings.wait_for_sync(busy_loop_then_control, 5.0)

@@ -62,4 +62,4 @@ def test_exported_members() -> None:
     for name in pyjexactyl.__all__:
         assert hasattr(pyjexactyl, name), name
     assert not [n for n in dir(pyjexactyl) if n.isidentifier() and not n.startswith('_') and n not in pyjexactyl.__all__
-                and n not in {'exceptions', 'responses', 'testing', 'logging'}]
+                and n not in {'events', 'exceptions', 'responses', 'testing', 'logging'}]

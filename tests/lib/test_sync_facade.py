@@ -11,7 +11,21 @@ from pyjexactyl import AsyncJexactyl, Jexactyl, PaginatedResponse
 from pyjexactyl._endpoints.base import Namespace
 from pyjexactyl.testing import FakePanel
 
-ROOTS = ("client", "locations", "nests", "nodes", "servers", "user", "users")
+ROOTS = (
+    "client",
+    "locations",
+    "nests",
+    "nodes",
+    "servers",
+    "user",
+    "users",
+    "approvals",
+    "eggs",
+    "database_hosts",
+    "mounts",
+    "roles",
+    "plugins",
+)
 
 
 def walk(namespace: Namespace, path: str) -> Iterator[tuple[str, Any]]:
@@ -21,7 +35,7 @@ def walk(namespace: Namespace, path: str) -> Iterator[tuple[str, Any]]:
         value = getattr(namespace, name)
         if isinstance(value, Namespace):
             yield from walk(value, f"{path}.{name}")
-        elif inspect.iscoroutinefunction(value):
+        elif inspect.ismethod(value):  # endpoints, and console() which hands back an async object
             yield f"{path}.{name}", value
 
 

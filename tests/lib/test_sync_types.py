@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,26 @@ from typing import Any
 import pytest
 
 import pyjexactyl
-from pyjexactyl import AsyncJexactyl, _sync_types
+import pyjexactyl.events
+from pyjexactyl import AsyncJexactyl, ConsoleSession, _sync_types
 from pyjexactyl._endpoints.base import Namespace
-from pyjexactyl._gen_sync_types import REGENERATE, TARGET, generate, main
+from pyjexactyl._gen_sync_types import REGENERATE, TARGET, generate, main, translate_return, wrapped_classes
 
-ROOTS = ("client", "locations", "nests", "nodes", "servers", "user", "users")
+ROOTS = (
+    "client",
+    "locations",
+    "nests",
+    "nodes",
+    "servers",
+    "user",
+    "users",
+    "approvals",
+    "eggs",
+    "database_hosts",
+    "mounts",
+    "roles",
+    "plugins",
+)
 REPO = Path(pyjexactyl.__file__).resolve().parents[1]
 
 
@@ -87,10 +103,11 @@ def test_protocols_mirror_the_async_namespaces() -> None:
         children = {n: type(v) for n, v in vars(namespace).items() if isinstance(v, Namespace)}
         assert protocol.__annotations__ == {n: "Sync" + c.__name__ for n, c in children.items()}, path
 
+        # Endpoints are coroutine methods; a plain method (``console()``) hands back an async object.
         endpoints = {
             name: getattr(type(namespace), name)
             for name in dir(namespace)
-            if not name.startswith("_") and inspect.iscoroutinefunction(getattr(namespace, name))
+            if not name.startswith("_") and inspect.ismethod(getattr(namespace, name))
         }
         methods = public_functions(protocol)
         assert sorted(methods) == sorted(endpoints), path
@@ -103,13 +120,49 @@ def test_protocols_mirror_the_async_namespaces() -> None:
                 (p.name, p.kind, p.default, p.annotation) for p in theirs.parameters.values()
             ], where
             expected = theirs.return_annotation.replace("AsyncPaginatedResponse", "PaginatedResponse")
-            assert ours.return_annotation == expected, where
+            assert ours.return_annotation == expected.replace("ConsoleSession", "SyncConsoleSession"), where
             checked += 1
-    assert checked >= 109
+    assert checked >= 111
+
+
+def test_wrapped_objects_get_a_protocol_of_their_sync_face() -> None:
+    """``console()`` returns a ConsoleSession, which the sync client hands back as a ``_SyncObject``: its
+    protocol has the same properties and (now blocking) methods, and ``with`` / ``for`` in place of the async
+    forms, with the same signatures and docstrings."""
+    assert wrapped_classes() == [ConsoleSession]
+    protocol = _sync_types.SyncConsoleSession
+    assert protocol.__doc__ == ConsoleSession.__doc__
+    members = {n: v for n, v in vars(ConsoleSession).items() if not n.startswith("_")}
+    assert {
+        n
+        for n, v in vars(protocol).items()
+        if not n.startswith("_") and (inspect.isfunction(v) or isinstance(v, property))
+    } == set(members)
+    renames = {"ConsoleSession": "SyncConsoleSession"}
+    for name, value in members.items():
+        if isinstance(value, property):
+            ours_property = vars(protocol)[name]
+            assert isinstance(ours_property, property), name
+            assert ours_property.fget.__doc__ == value.fget.__doc__, name
+            assert inspect.signature(ours_property.fget) == inspect.signature(value.fget), name
+            continue
+        assert inspect.iscoroutinefunction(value), name
+        ours = vars(protocol)[name]
+        assert not inspect.iscoroutinefunction(ours) and ours.__doc__ == value.__doc__, name
+        assert inspect.signature(ours).parameters == inspect.signature(value).parameters, name
+    pairs = {"__enter__": "__aenter__", "__exit__": "__aexit__", "__iter__": "__aiter__", "__next__": "__anext__"}
+    for sync_name, async_name in pairs.items():
+        ours, theirs = vars(protocol)[sync_name], getattr(ConsoleSession, async_name)
+        assert ours.__doc__ == theirs.__doc__, sync_name
+        assert inspect.signature(ours).parameters == inspect.signature(theirs).parameters, sync_name
+    assert inspect.signature(protocol.__enter__).return_annotation == "SyncConsoleSession"
+    assert inspect.signature(protocol.__next__).return_annotation == translate_return("Event", renames)
+    assert inspect.signature(protocol.__iter__).return_annotation == "Iterator[Event]"
 
 
 def test_no_protocol_without_a_namespace() -> None:
     expected = {protocol_of(namespace).__name__ for _, namespace in namespaces()} | {"SyncRoot"}
+    expected |= {"Sync" + cls.__name__ for cls in wrapped_classes()}
     assert set(_sync_types.__all__) == expected
     defined = {n for n, v in vars(_sync_types).items() if isinstance(v, type) and v.__module__ == _sync_types.__name__}
     assert defined == expected
@@ -141,7 +194,7 @@ def test_root_protocol_and_sync_client_declare_the_same_namespaces() -> None:
 GOOD = """
 from typing import Any
 
-from pyjexactyl import Jexactyl, PaginatedResponse
+from pyjexactyl import ConsoleOutput, Jexactyl, PaginatedResponse, strip_ansi
 from pyjexactyl._sync_types import SyncRoot
 
 with Jexactyl("https://panel.example.com", "ptlc_x") as api:
@@ -155,6 +208,15 @@ with Jexactyl("https://panel.example.com", "ptlc_x") as api:
     api.client.servers.schedules.create_schedule("1a2b3c4d", "nightly", 0, 3, "*", "*", "*")
     api.nodes.edit_node(3, memory=2048, public=False)
     root: SyncRoot = api
+    with api.client.servers.console("1a2b3c4d", logs=False) as console:
+        reveal_type(console)  # N: pyjexactyl._sync_types.SyncConsoleSession
+        console.send_command("say hi")
+        for event in console:
+            reveal_type(event)  # N: {EVENT}
+            if isinstance(event, ConsoleOutput):
+                reveal_type(strip_ansi(event.line))  # N: str
+        reveal_type(console.state)  # N: str | None
+    lines: list[str] = api.client.servers.run_command("1a2b3c4d", "list", quiet=0.5)
 """
 
 BAD = """
@@ -166,6 +228,8 @@ api.client.servers.no_such_method("1a2b3c4d")  # E: attr-defined
 api.client.servers.get_server("1a2b3c4d", detial=True)  # E: call-arg
 api.client.servers.send_power_action("1a2b3c4d", "explode")  # E: arg-type
 api.nodes.list_nodes().collect().upper()  # E: attr-defined
+api.client.servers.console("1a2b3c4d").send_command()  # E: call-arg
+api.client.servers.console("1a2b3c4d").set_power("explode")  # E: arg-type
 
 
 async def main() -> None:
@@ -177,11 +241,15 @@ MYPY_LINE = re.compile(
 )
 
 
+# What mypy reveals for an element of the sync console: the union of every event class, in order.
+EVENT = " | ".join(f"{cls.__module__}.{cls.__name__}" for cls in typing.get_args(pyjexactyl.events.Event))
+
+
 def expectations(source: str, marker: str) -> dict[int, str]:
     found: dict[int, str] = {}
     for number, line in enumerate(textwrap.dedent(source).splitlines(), 1):
         if f"# {marker}: " in line:
-            found[number] = line.split(f"# {marker}: ", 1)[1].strip()
+            found[number] = line.split(f"# {marker}: ", 1)[1].strip().replace("{EVENT}", EVENT)
     return found
 
 

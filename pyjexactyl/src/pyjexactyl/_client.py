@@ -6,6 +6,7 @@ import asyncio
 import json as jsonlib
 import logging
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Literal
@@ -14,16 +15,37 @@ import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, ClientConfig
-from ._endpoints.application import Locations, Nests, Nodes, Servers, Users
+from ._dialect import Dialect, PanelInfo
+from ._endpoints.application import (
+    Approvals,
+    DatabaseHosts,
+    Eggs,
+    Locations,
+    Mounts,
+    Nests,
+    Nodes,
+    Plugins,
+    Roles,
+    Servers,
+    Users,
+)
 from ._endpoints.client import ClientAPI
 from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import WindowLimiter
-from ._transport import AiohttpTransport, RawResponse
+from ._transport import AiohttpTransport, RawResponse, WebSocket
 from .exceptions import MalformedResponseError, error_from_response
 from .responses import AsyncPaginatedResponse
 
 __all__ = ["AsyncJexactyl"]
+
+ROUTE_THROTTLE_CEILING = 60
+"""Rate-limit headers with a smaller limit come from a route's own throttle, not the API-wide one (every panel's
+API-wide default is 240 per minute or more; route throttles are 1-10)."""
+PELICAN_RATE_LIMIT = 256
+"""Pelican's default limit per user per minute, on the client and the application API alike."""
+_APPLICATION_KEY_PREFIXES = ("ptla_", "papp_")
+_PELICAN_KEY_PREFIXES = ("pacc_", "papp_")
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -143,6 +165,16 @@ class AsyncJexactyl:
             "application": WindowLimiter(config.application_rate_limit, config.rate_period),
         }
         self._concurrency = asyncio.Semaphore(config.max_concurrency)
+        self._consoles: weakref.WeakSet[Any] = weakref.WeakSet()  # open ConsoleSessions, closed by close()
+        self._dialect = Dialect(
+            self._probe,
+            application_key=config.api_key.startswith(_APPLICATION_KEY_PREFIXES),
+            on_change=self._dialect_changed,
+        )
+        if config.api_key.startswith(_PELICAN_KEY_PREFIXES):
+            # Only a hint for the throttle (Pelican's default is 256 per minute); the dialect itself is learnt
+            # from the panel's answers.
+            self._dialect_changed(frozenset({"pelican"}))
         self.client = ClientAPI(self)
         """The client (account) API: ``api.client.account``, ``api.client.servers`` and below."""
         self.locations = Locations(self)
@@ -151,6 +183,18 @@ class AsyncJexactyl:
         self.servers = Servers(self)
         self.user = Users(self)
         self.users = self.user
+        self.approvals = Approvals(self)
+        """Jexactyl v3's account approvals (``/api/application/approvals``)."""
+        self.eggs = Eggs(self)
+        """Pelican's top-level eggs (``/api/application/eggs``)."""
+        self.database_hosts = DatabaseHosts(self)
+        """Pelican's database hosts (``/api/application/database-hosts``)."""
+        self.mounts = Mounts(self)
+        """Pelican's mounts (``/api/application/mounts``)."""
+        self.roles = Roles(self)
+        """Pelican's roles (``/api/application/roles``)."""
+        self.plugins = Plugins(self)
+        """Pelican's panel plugins (``/api/application/plugins``)."""
 
     @property
     def url(self) -> str:
@@ -161,6 +205,46 @@ class AsyncJexactyl:
     def config(self) -> ClientConfig:
         """The client's frozen configuration."""
         return self._config
+
+    @property
+    def dialect(self) -> Dialect:
+        """What the client has learnt of the panel's kind (see :meth:`panel_info`)."""
+        return self._dialect
+
+    async def panel_info(self) -> PanelInfo:
+        """Which panel this is: Pterodactyl 1.11, Jexactyl v3, Jexactyl v4 or Pelican, and what the client
+        could tell of its version.
+
+        The answer comes from what the panel has answered so far; when that does not decide it, the client
+        asks the panel once (one ``GET``; never again for the client's lifetime). A client key cannot tell
+        Pterodactyl from Jexactyl v4 until the client has read an account or server object
+        (:attr:`PanelInfo.possible` lists both until then).
+
+        Returns:
+            A :class:`~pyjexactyl.PanelInfo`, e.g. ``PanelInfo(flavor='jexactyl', version='3.x',
+            possible=('jexactyl',), evidence="GET /api/client/permissions: ...")``.
+
+        Example:
+            >>> info = await api.panel_info()  # doctest: +SKIP
+            >>> info.flavor, info.name  # doctest: +SKIP
+            ('pelican', 'Pelican')
+        """
+        await self._dialect.detect()
+        return self._dialect.info()
+
+    async def _probe(self, path: str, params: Mapping[str, Any]) -> Any:
+        return await self.request("GET", path, params=params)
+
+    def _dialect_changed(self, candidates: frozenset[str]) -> None:
+        """Default rate limits follow the panel: Pelican allows 256 requests per minute on both APIs."""
+        pelican = candidates == frozenset({"pelican"})
+        for api, default in (("client", CLIENT_RATE_LIMIT), ("application", APPLICATION_RATE_LIMIT)):
+            configured = self._config.client_rate_limit if api == "client" else self._config.application_rate_limit
+            limiter = self._limiters[api]
+            if configured != default or limiter.limit is None:
+                continue  # the caller chose a limit; keep it
+            if pelican and limiter.limit == default:  # not yet corrected by the panel's own headers
+                limiter.limit = PELICAN_RATE_LIMIT
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r})"
@@ -174,8 +258,16 @@ class AsyncJexactyl:
         await self.close()
 
     async def close(self) -> None:
-        """Closes the HTTP session. The client may be used again afterwards (a new session opens)."""
+        """Closes the open console sessions and the HTTP session. The client may be used again afterwards
+        (a new session opens)."""
+        for console in list(self._consoles):
+            await console.close()
         await self._transport.close()
+
+    async def _open_websocket(self, url: str, *, heartbeat: float | None) -> WebSocket:
+        """Opens a Wings websocket with ``Origin: <panel URL>`` and the client's TLS settings and timeout
+        (used by console sessions)."""
+        return await self._transport.ws_connect(url, origin=self._config.base_url, heartbeat=heartbeat)
 
     async def request(
         self,
@@ -281,13 +373,15 @@ class AsyncJexactyl:
             self._log.debug("%s %s %d %.1fms", method, describe_path(path, query), raw.status, elapsed)
         retry_after = parse_retry_after(raw.headers) if raw.status == 429 else None
         remaining = _int_header(raw.headers, "X-RateLimit-Remaining")
+        header_limit = _int_header(raw.headers, "X-RateLimit-Limit")
+        if header_limit is not None and header_limit < ROUTE_THROTTLE_CEILING:
+            # The headers describe a route's own throttle (Laravel reports the throttle with the least left):
+            # Jexactyl's storefront (1/min), server-edit (5/min), file pulls (10 per 5 min), Pelican's
+            # per-server limits. They say nothing about the API-wide bucket.
+            header_limit = remaining = None
         # Only the API-wide limiter's 429 (remaining 0) closes the bucket; a route's own throttle (backup
         # creation: 2 per 10 minutes per server) must not hold back every other request.
-        limiter.observe(
-            _int_header(raw.headers, "X-RateLimit-Limit"),
-            remaining,
-            retry_after if remaining == 0 else None,
-        )
+        limiter.observe(header_limit, remaining, retry_after if remaining == 0 else None)
         if raw.status >= 400:
             raise error_from_response(
                 raw.status,

@@ -6,6 +6,9 @@ checker cannot see what ``api.client.servers`` holds. This generator walks the a
 per namespace class: child namespaces as attributes typed as their protocols, and each ``async`` endpoint
 as a plain method with the same parameters, defaults, annotations and docstring, its return annotation
 translated as the sync client translates the value (``AsyncPaginatedResponse`` -> ``PaginatedResponse``).
+A class an endpoint returns that is an async context manager or async iterator (``ConsoleSession``) gets a
+protocol too (``SyncConsoleSession``): its properties, its coroutine methods as plain ones, and
+``__enter__``/``__exit__``/``__iter__``/``__next__`` in place of their async counterparts.
 Like modal-labs/synchronicity's generated interfaces, but for type checkers only: the run-time sync client
 is unchanged.
 
@@ -33,14 +36,28 @@ from typing import Any
 from ._client import AsyncJexactyl
 from ._endpoints.base import Namespace
 
-__all__ = ["ROOTS", "TARGET", "generate", "main", "protocol_name", "translate_return"]
+__all__ = ["ROOTS", "TARGET", "generate", "main", "protocol_name", "translate_return", "wrapped_classes"]
 
 TARGET = Path(__file__).with_name("_sync_types.py")
 """The generated module."""
 
 REGENERATE = ".venv/bin/python -m pyjexactyl._gen_sync_types"
 
-ROOTS = ("client", "locations", "nests", "nodes", "servers", "user", "users")
+ROOTS = (
+    "client",
+    "locations",
+    "nests",
+    "nodes",
+    "servers",
+    "user",
+    "users",
+    "approvals",
+    "eggs",
+    "database_hosts",
+    "mounts",
+    "roles",
+    "plugins",
+)
 """The namespaces :class:`AsyncJexactyl` exposes, in the order ``SyncRoot`` lists them."""
 
 RENAMES = {"AsyncPaginatedResponse": "PaginatedResponse"}
@@ -56,13 +73,22 @@ def protocol_name(cls: type) -> str:
     return "Sync" + cls.__name__
 
 
-def translate_return(annotation: str) -> str:
-    """The sync return annotation of an async method's return annotation (source text)."""
+def translate_return(annotation: str, renames: dict[str, str] | None = None) -> str:
+    """The sync return annotation of an async method's return annotation (source text).
+
+    ``renames`` adds the wrapped classes (``{"ConsoleSession": "SyncConsoleSession"}``) to :data:`RENAMES`.
+    """
+    table = {**RENAMES, **(renames or {})}
     tree = ast.parse(annotation, mode="eval")
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in RENAMES:
-            node.id = RENAMES[node.id]
+        if isinstance(node, ast.Name) and node.id in table:
+            node.id = table[node.id]
     return ast.unparse(tree)
+
+
+def is_async_object_class(value: object) -> bool:
+    """Whether the sync client wraps instances of ``value`` as ``_SyncObject`` (see ``pyjexactyl._sync``)."""
+    return isinstance(value, type) and (hasattr(value, "__aenter__") or hasattr(value, "__anext__"))
 
 
 # -- walking the async tree ----------------------------------------------------------------------------------
@@ -111,6 +137,35 @@ def _collect(namespace: Namespace, protocols: dict[type, _Protocol], where: str)
         if isinstance(value, staticmethod | classmethod | property) or not inspect.isfunction(value):
             raise TypeError(f"{where}.{name}: {type(value).__name__} member; teach the generator")
         protocol.methods.append(_Method(name, value, inspect.iscoroutinefunction(value)))
+
+
+def _resolve(name: str, module_name: str) -> Any:
+    """The object ``name`` stands for in an annotation written in ``module_name`` (``None`` if unknown)."""
+    if hasattr(builtins, name) and name not in vars(sys.modules[module_name]):
+        return None
+    try:
+        home = _home(module_name, name)
+    except LookupError:
+        return None
+    module = sys.modules.get(home)
+    return getattr(module, name, None) if module is not None else None
+
+
+def wrapped_classes(protocols: dict[type, _Protocol] | None = None) -> list[type]:
+    """The async-object classes endpoints return (``[ConsoleSession]``), in the order first met."""
+    if protocols is None:
+        protocols = _walk()[0]
+    found: dict[type, None] = {}
+    for protocol in protocols.values():
+        for method in protocol.methods:
+            returns = inspect.signature(method.function).return_annotation
+            if not isinstance(returns, str):
+                continue
+            for name in sorted(_names(returns)):
+                value = _resolve(name, method.function.__module__)
+                if is_async_object_class(value):
+                    found[value] = None
+    return list(found)
 
 
 def _walk() -> tuple[dict[type, _Protocol], dict[str, type]]:
@@ -167,9 +222,11 @@ def _names(annotation: str) -> set[str]:
 
 
 class _Imports:
-    def __init__(self) -> None:
+    def __init__(self, local: set[str] | None = None) -> None:
         self.by_module: dict[str, set[str]] = {}
         self.origin: dict[str, str] = {}
+        self.local = local or set()
+        """Names the generated module defines itself (the wrapped classes' protocols)."""
 
     def add(self, module: str, name: str) -> None:
         if self.origin.setdefault(name, module) != module:
@@ -180,6 +237,8 @@ class _Imports:
         for name in sorted(_names(annotation)):
             if name in RENAMES.values():
                 self.add(f"{PACKAGE}.responses", name)
+            elif name in self.local:
+                continue
             elif not hasattr(builtins, name) or name in vars(sys.modules[seen_from]):
                 if hasattr(builtins, name):
                     raise LookupError(f"{seen_from} shadows the builtin {name!r}; teach the generator")
@@ -242,7 +301,7 @@ def _defaults(function: Callable[..., Any]) -> dict[str, str]:
 _STARS: dict[Any, str] = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
 
 
-def _signature(method: _Method, imports: _Imports) -> tuple[list[str], str]:
+def _signature(method: _Method, imports: _Imports, renames: dict[str, str]) -> tuple[list[str], str]:
     """The rendered parameters and return annotation of a protocol method."""
     function = method.function
     module = function.__module__
@@ -280,8 +339,8 @@ def _signature(method: _Method, imports: _Imports) -> tuple[list[str], str]:
         raise TypeError(f"{function.__qualname__}: no return annotation")
     if not isinstance(returns, str):
         raise TypeError(f"{function.__qualname__}: annotations must be strings (from __future__ import ...)")
-    if method.is_async:
-        returns = translate_return(returns)
+    if method.is_async or _names(returns) & renames.keys():
+        returns = translate_return(returns, renames)
     imports.use(returns, module)
     return params, returns
 
@@ -298,7 +357,7 @@ def _def_lines(name: str, params: list[str], returns: str) -> list[str]:
     return [f"{INDENT}def {name}(", *(f"{INDENT * 2}{p}," for p in params), f"{INDENT}) -> {returns}:"]
 
 
-def _render_protocol(protocol: _Protocol, imports: _Imports) -> list[str]:
+def _render_protocol(protocol: _Protocol, imports: _Imports, renames: dict[str, str]) -> list[str]:
     cls = protocol.cls
     lines = [f"class {protocol_name(cls)}(Protocol):"]
     lines += _docstring(cls.__doc__, INDENT) or [f'{INDENT}"""The ``{cls.__name__}`` namespace, sync."""']
@@ -308,21 +367,67 @@ def _render_protocol(protocol: _Protocol, imports: _Imports) -> list[str]:
         lines.append("")
         lines += [f"{INDENT}{name}: {protocol_name(child)}" for name, child in protocol.children.items()]
     for method in protocol.methods:
-        params, returns = _signature(method, imports)
+        params, returns = _signature(method, imports, renames)
         lines.append("")
         lines += _def_lines(method.name, params, returns)
         lines += _docstring(method.function.__doc__, INDENT * 2) or [f"{INDENT * 2}..."]
     return lines
 
 
+def _render_wrapped(cls: type, imports: _Imports, renames: dict[str, str]) -> list[str]:
+    """The protocol of an async-object class as the sync client presents it (``_sync._SyncObject``)."""
+    lines = [f"class {protocol_name(cls)}(Protocol):"]
+    lines += _docstring(cls.__doc__, INDENT) or [f'{INDENT}"""``{cls.__name__}``, sync."""']
+    lines += ["", f"{INDENT}# {cls.__module__}.{cls.__qualname__}"]
+    members = {n: v for base in reversed(cls.__mro__[:-1]) for n, v in vars(base).items()}
+    where = cls.__qualname__
+    for name, value in members.items():
+        if name.startswith("_"):
+            continue
+        lines.append("")
+        if isinstance(value, property):
+            getter = value.fget
+            assert getter is not None, f"{where}.{name}: property without a getter"
+            _, returns = _signature(_Method(name, getter, False), imports, renames)
+            lines += [f"{INDENT}@property", f"{INDENT}def {name}(self) -> {returns}:"]
+            lines += _docstring(getter.__doc__, INDENT * 2) or [f"{INDENT * 2}..."]
+        elif inspect.iscoroutinefunction(value):
+            params, returns = _signature(_Method(name, value, True), imports, renames)
+            lines += _def_lines(name, params, returns)
+            lines += _docstring(value.__doc__, INDENT * 2) or [f"{INDENT * 2}..."]
+        else:
+            raise TypeError(f"{where}.{name}: {type(value).__name__} member of a wrapped class; teach the generator")
+    def dunder(name: str, source: str, returns: str | None = None) -> None:
+        """``name`` in place of the async ``source`` (its parameters and docstring), returning ``returns``."""
+        function = members[source]
+        params, translated = _signature(_Method(source, function, True), imports, renames)
+        lines.append("")
+        lines.extend(_def_lines(name, params, returns or translated))
+        lines.extend(_docstring(function.__doc__, INDENT * 2) or [f"{INDENT * 2}..."])
+
+    if "__aenter__" in members:
+        dunder("__enter__", "__aenter__")
+        dunder("__exit__", "__aexit__")
+    if "__anext__" in members:
+        _, item = _signature(_Method("__anext__", members["__anext__"], True), imports, renames)
+        imports.add("collections.abc", "Iterator")
+        dunder("__iter__", "__aiter__", f"Iterator[{item}]")
+        dunder("__next__", "__anext__")
+    return lines
+
+
 def generate() -> str:
     """The source of :mod:`pyjexactyl._sync_types` for the async tree as it is now."""
     protocols, roots = _walk()
-    imports = _Imports()
+    wrapped = wrapped_classes(protocols)
+    renames = {cls.__name__: protocol_name(cls) for cls in wrapped}
+    imports = _Imports(set(renames.values()))
     imports.add("typing", "Protocol")
     body: list[str] = []
     for protocol in protocols.values():
-        body += ["", "", *_render_protocol(protocol, imports)]
+        body += ["", "", *_render_protocol(protocol, imports, renames)]
+    for cls in wrapped:
+        body += ["", "", *_render_wrapped(cls, imports, renames)]
     body += [
         "",
         "",
@@ -331,7 +436,7 @@ def generate() -> str:
         "",
     ]
     body += [f"{INDENT}{name}: {protocol_name(cls)}" for name, cls in roots.items()]
-    names = sorted([*(protocol_name(p.cls) for p in protocols.values()), "SyncRoot"])
+    names = sorted([*(protocol_name(p.cls) for p in protocols.values()), *renames.values(), "SyncRoot"])
     header = [
         f"# Generated by {PACKAGE}/_gen_sync_types.py from the async endpoint tree; do not edit.",
         f"# Regenerate with: {REGENERATE}",

@@ -3,7 +3,9 @@
 :class:`Jexactyl` owns one :class:`AsyncJexactyl` and one event loop running in a private daemon thread.
 Attribute access is proxied: a namespace comes back wrapped, an ``async`` endpoint method comes back as a
 plain function (same name, same docstring, same signature) that runs the coroutine on that loop and waits
-for it, and an :class:`AsyncPaginatedResponse` result is handed back as a :class:`PaginatedResponse`. So
+for it, and an :class:`AsyncPaginatedResponse` result is handed back as a :class:`PaginatedResponse`. A
+result that is an async context manager or an async iterator (a :class:`~pyjexactyl.ConsoleSession`) comes
+back wrapped too, with ``__enter__``/``__exit__``/``__iter__`` and its coroutine methods as blocking calls. So
 every endpoint is defined once, and sync and async raise the same exceptions.
 """
 
@@ -19,12 +21,26 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._client import AsyncJexactyl
 from ._config import APPLICATION_RATE_LIMIT, CLIENT_RATE_LIMIT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, ClientConfig
+from ._dialect import PanelInfo
 from ._endpoints.base import Namespace
 from ._loop import CLOSE_WAIT, LoopThread
 from .responses import AsyncPaginatedResponse, PaginatedResponse
 
 if TYPE_CHECKING:
-    from ._sync_types import SyncClientAPI, SyncLocations, SyncNests, SyncNodes, SyncServers, SyncUsers
+    from ._sync_types import (
+        SyncApprovals,
+        SyncClientAPI,
+        SyncDatabaseHosts,
+        SyncEggs,
+        SyncLocations,
+        SyncMounts,
+        SyncNests,
+        SyncNodes,
+        SyncPlugins,
+        SyncRoles,
+        SyncServers,
+        SyncUsers,
+    )
 
     class _TypedNamespaces:
         """What type checkers and IDEs see of :class:`Jexactyl`'s namespaces: the typed interfaces generated
@@ -37,6 +53,12 @@ if TYPE_CHECKING:
         servers: SyncServers
         user: SyncUsers
         users: SyncUsers
+        approvals: SyncApprovals
+        eggs: SyncEggs
+        database_hosts: SyncDatabaseHosts
+        mounts: SyncMounts
+        roles: SyncRoles
+        plugins: SyncPlugins
 
 else:
     # At run time Jexactyl's namespaces come from ``__getattr__`` and its class is exactly as before.
@@ -77,6 +99,77 @@ class _SyncNamespace:
         return repr(self._sync_target)
 
 
+class _SyncObject:
+    """An async object seen through the sync client: ``async with`` becomes ``with``, ``async for`` becomes
+    ``for``, coroutine methods become blocking calls, and plain attributes (properties) read through."""
+
+    __slots__ = ("_sync_run", "_sync_target")
+
+    def __init__(self, target: object, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+        self._sync_target = target
+        self._sync_run = run
+
+    def __getattr__(self, name: str) -> Any:
+        return _wrap(getattr(self._sync_target, name), self._sync_run)
+
+    def __dir__(self) -> Iterable[str]:
+        return sorted(n for n in dir(self._sync_target) if not n.startswith("_"))
+
+    @property
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return type(self._sync_target).__doc__
+
+    def __repr__(self) -> str:
+        return repr(self._sync_target)
+
+    def __enter__(self) -> Any:
+        target = self._sync_target
+        if not hasattr(target, "__aenter__"):
+            raise TypeError(f"{type(target).__name__} is not a context manager")
+        entered = self._sync_run(target.__aenter__())
+        return self if entered is target else _wrap_result(entered, self._sync_run)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Any:
+        return self._sync_run(self._sync_target.__aexit__(exc_type, exc, tb))  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Any:
+        target = self._sync_target
+        if not hasattr(target, "__aiter__"):
+            raise TypeError(f"{type(target).__name__} is not iterable")
+        iterator = target.__aiter__()
+        return self if iterator is target else _SyncObject(iterator, self._sync_run)
+
+    def __next__(self) -> Any:
+        step = self._sync_target.__anext__  # type: ignore[attr-defined]
+
+        async def next_or_end() -> tuple[bool, Any]:
+            # StopAsyncIteration is turned into a flag on the loop thread: futures refuse StopIteration-likes.
+            try:
+                return True, await step()
+            except StopAsyncIteration:
+                return False, None
+
+        more, value = self._sync_run(next_or_end())
+        if not more:
+            raise StopIteration
+        return _wrap_result(value, self._sync_run)
+
+
+def _is_async_object(value: object) -> bool:
+    kind = type(value)
+    return hasattr(kind, "__aenter__") or hasattr(kind, "__anext__")
+
+
+def _wrap_result(result: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
+    if isinstance(result, AsyncPaginatedResponse):
+        return PaginatedResponse(result, run)
+    if _is_async_object(result):
+        return _SyncObject(result, run)
+    return result
+
+
 def _wrap(value: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
     if isinstance(value, Namespace):
         return _SyncNamespace(value, run)
@@ -85,12 +178,18 @@ def _wrap(value: Any, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> Any:
 
         @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
-            result = run(method(*args, **kwargs))
-            if isinstance(result, AsyncPaginatedResponse):
-                return PaginatedResponse(result, run)
-            return result
+            return _wrap_result(run(method(*args, **kwargs)), run)
 
         return call
+    if inspect.ismethod(value) and isinstance(value.__self__, Namespace):
+        # A plain endpoint method that hands back an async object (``console()``): wrap what it returns.
+        factory = value
+
+        @functools.wraps(factory)
+        def make(*args: Any, **kwargs: Any) -> Any:
+            return _wrap_result(factory(*args, **kwargs), run)
+
+        return make
     return value
 
 
@@ -187,11 +286,25 @@ class Jexactyl(_TypedNamespaces):
         return _wrap(getattr(self.async_client, name), self._run)
 
     def __dir__(self) -> Iterable[str]:
-        names = set(super().__dir__()) | {"client", "locations", "nests", "nodes", "servers", "user", "users"}
+        roots = {"client", "locations", "nests", "nodes", "servers", "user", "users", "approvals"}
+        roots |= {"eggs", "database_hosts", "mounts", "roles", "plugins"}
+        names = set(super().__dir__()) | roots
         return sorted(n for n in names if not n.startswith("_"))
 
     def __repr__(self) -> str:
         return f"Jexactyl(url={self.url!r})"
+
+    def panel_info(self) -> PanelInfo:
+        """Which panel this is (see :meth:`AsyncJexactyl.panel_info`); asks the panel at most once.
+
+        Returns:
+            A :class:`~pyjexactyl.PanelInfo` (``flavor``, ``version``, ``possible``, ``evidence``).
+
+        Example:
+            >>> api.panel_info().flavor  # doctest: +SKIP
+            'jexactyl'
+        """
+        return self._run(self._async.panel_info())
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Sends one request (see :meth:`AsyncJexactyl.request`) and waits for the answer."""

@@ -9,56 +9,202 @@ declares its namespaces with these types; at run time it still wraps the async t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
 from typing import Any, Protocol
 
+from ._console_supervisor import ConnectionState
+from ._endpoints.application.mounts import MountTarget
 from ._endpoints.base import Includes, Params
 from ._endpoints.client.files import FileModes
 from ._endpoints.client.schedules import CronPart, TaskAction
+from ._endpoints.client.server_extras import EditableResource
 from ._endpoints.client.servers import PowerSignal
+from ._endpoints.client.store import StoreResource
+from .events import Event
 from .responses import PaginatedResponse
 
 __all__ = [
     "SyncAccount",
+    "SyncApprovals",
     "SyncBackups",
     "SyncClientAPI",
     "SyncClientServers",
+    "SyncConsoleSession",
+    "SyncDatabaseHosts",
     "SyncDatabases",
+    "SyncEggs",
     "SyncFiles",
     "SyncLocations",
+    "SyncMounts",
     "SyncNests",
     "SyncNetwork",
     "SyncNodes",
+    "SyncPlugins",
+    "SyncReferrals",
+    "SyncRoles",
     "SyncRoot",
     "SyncSchedules",
     "SyncServers",
     "SyncSettings",
     "SyncStartup",
+    "SyncStore",
     "SyncSubusers",
+    "SyncTickets",
     "SyncUsers",
 ]
 
 
 class SyncClientAPI(Protocol):
-    """The client API, usable by any user with a client (account) key: ``account`` and ``servers``."""
+    """The client API, usable by any user with a client (account) key: ``account``, ``servers`` and (Jexactyl
+    v3) ``store``."""
 
     # pyjexactyl._endpoints.client.ClientAPI
 
     account: SyncAccount
     servers: SyncClientServers
+    store: SyncStore
 
 
 class SyncAccount(Protocol):
-    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity."""
+    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity;
+    on Jexactyl v3 also ``referrals``, ``tickets``, coupons, username and e-mail verification."""
 
     # pyjexactyl._endpoints.client.account.Account
+
+    referrals: SyncReferrals
+    tickets: SyncTickets
+
+    def use_coupon(self, code: str) -> None:
+        """Redeems a store coupon: its credits are added to the account's balance.
+
+        Args:
+            code(str): The coupon code.
+
+        Raises:
+            BadRequestError: ``Invalid coupon code specified.``, ``This coupon has expired.`` or ``This coupon
+                has no uses left.``
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.use_coupon('WELCOME')  # doctest: +SKIP
+        """
+
+    def update_username(self, username: str, password: str) -> None:
+        """Changes the account's username (the panel checks the current password first).
+
+        Args:
+            username(str): The new username (the panel's username rules; must not be taken).
+            password(str): The account's current password.
+
+        Raises:
+            BadRequestError: the password is wrong (``InvalidPasswordProvidedException``).
+            ValidationError: the username is invalid or taken.
+            UnsupportedByPanelError: the panel has no username route (Pterodactyl, Jexactyl v4).
+
+        Example:
+            >>> api.client.account.update_username('steve2', 'hunter22')  # doctest: +SKIP
+        """
+
+    def verify_email(self) -> dict[str, Any]:
+        """Asks the panel to send the account an e-mail verification link (a verified address is needed to
+        deploy servers from the store).
+
+        Returns:
+            ``{'success': True, 'data': []}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.verify_email()  # doctest: +SKIP
+        """
+
+    def get_latest_activity(self) -> dict[str, Any]:
+        """Gets the account's newest activity-log entry.
+
+        Returns:
+            ``{'object': 'activity_log', 'attributes': {'id': ..., 'event': 'auth:success', ...}}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3 (use ``list_activity(params={'per_page': 1})``).
+
+        Example:
+            >>> api.client.account.get_latest_activity()['attributes']['event']  # doctest: +SKIP
+        """
+
+    def get_logs(self) -> dict[str, Any]:
+        """The account log of early Jexactyl v3 releases. Jexactyl still routes ``GET /account/logs`` but its
+        controller was removed after v3.0.0, so the panel answers 500 to every call; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError` pointing at :meth:`list_activity`.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.client.account.get_logs()  # doctest: +SKIP
+        """
+
+    def clear_logs(self) -> None:
+        """Clears the account log of early Jexactyl v3 releases (``DELETE /account/logs``); like
+        :meth:`get_logs`, the panel answers 500 to every call, reported as
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError`.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels.
+
+        Example:
+            >>> api.client.account.clear_logs()  # doctest: +SKIP
+        """
+
+    def get_discord_link(self) -> str:
+        """Gets the Discord OAuth URL that links a Discord account to this panel account.
+
+        Returns:
+            The URL (``https://discord.com/api/oauth2/authorize?...``); the panel sends it as a one-element
+            JSON array.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.get_discord_link()  # doctest: +SKIP
+            'https://discord.com/api/oauth2/authorize?client_id=...'
+        """
+
+    def discord_callback(self, code: str) -> None:
+        """Completes the Discord link (what Discord's OAuth redirect calls). The panel stores the Discord id
+        and redirects the browser to ``/account``; this returns ``None`` without following the redirect.
+
+        Args:
+            code(str): The ``code`` query parameter Discord sent back.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.discord_callback('NhhvTDYsFcdgNLnnLijcl7Ku7bEEeee')  # doctest: +SKIP
+        """
+
+    def unlink_discord(self) -> None:
+        """Removes the Discord account linked to this panel account.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.unlink_discord()  # doctest: +SKIP
+        """
 
     def get_account(self) -> dict[str, Any]:
         """Gets the account's details.
 
         Returns:
             ``{'object': 'user', 'attributes': {'id': 1, 'admin': False, 'username': ..., 'email': ...,
-            'first_name': ..., 'last_name': ..., 'language': 'en'}}``
+            'first_name': ..., 'last_name': ..., 'language': 'en'}}``. Jexactyl v4 leaves out the names;
+            Pelican sends ``uuid``, ``username``, ``email``, ``language``, ``image``, ``admin``,
+            ``root_admin``, ``2fa_enabled``, ``created_at`` and ``updated_at`` (no ``id``). The client also
+            learns the panel's kind from it (see ``api.panel_info()``).
 
         Example:
             >>> api.client.account.get_account()['attributes']['username']  # doctest: +SKIP
@@ -73,6 +219,7 @@ class SyncAccount(Protocol):
 
         Raises:
             BadRequestError: two-factor authentication is already enabled.
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.get_2fa_setup_code()['data']['secret']  # doctest: +SKIP
@@ -91,6 +238,7 @@ class SyncAccount(Protocol):
         Raises:
             InvalidArgumentError: ``code`` is not 6 characters, or ``password`` is empty.
             BadRequestError: wrong password or code (``TwoFactorAuthenticationTokenInvalid``).
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.enable_2fa('123456', 'hunter22')['attributes']['tokens']  # doctest: +SKIP
@@ -99,15 +247,17 @@ class SyncAccount(Protocol):
     def disable_2fa(self, password: str) -> None:
         """Disables two-factor authentication; the panel checks the account's password.
 
-        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and, when that
-        route does not exist (404/405), ``DELETE /account/two-factor`` with the password in the body
-        (older Pterodactyl and Jexactyl v3 releases).
+        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and
+        ``DELETE /account/two-factor`` with the password in the body where that is the route (older
+        Pterodactyl and Jexactyl v3 releases, Jexactyl v4): directly when the client knows the panel, else
+        after a "route not found" answer.
 
         Args:
             password(str): The account's current password.
 
         Raises:
             BadRequestError: the password is wrong (``The password provided was not valid.``).
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.disable_2fa('hunter22')  # doctest: +SKIP
@@ -208,7 +358,9 @@ class SyncAccount(Protocol):
 
         Returns:
             ``{'object': 'list', 'data': [{'object': 'ssh_key', 'attributes': {'name': ...,
-            'fingerprint': 'SHA256:...', 'public_key': ..., 'created_at': ...}}]}``
+            'fingerprint': 'T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M', 'public_key': '-----BEGIN PUBLIC KEY-----...',
+            'created_at': ...}}]}``. The fingerprint is the key's base64 SHA-256 without padding and without a
+            ``SHA256:`` prefix (unlike ``ssh-keygen -l``); the key comes back as PKCS#8 PEM.
 
         Example:
             >>> api.client.account.list_ssh_keys()['data']  # doctest: +SKIP
@@ -219,7 +371,8 @@ class SyncAccount(Protocol):
 
         Args:
             name(str): A label for the key.
-            public_key(str): The public key, e.g. the contents of ``~/.ssh/id_ed25519.pub``.
+            public_key(str): The public key: an OpenSSH line (the contents of ``~/.ssh/id_ed25519.pub``) or
+                a PKCS#8 ``-----BEGIN PUBLIC KEY-----`` PEM block.
 
         Returns:
             The ``ssh_key`` object, with its ``fingerprint``.
@@ -232,18 +385,208 @@ class SyncAccount(Protocol):
         """
 
     def delete_ssh_key(self, fingerprint: str) -> None:
-        """Removes an SSH key from the account. The panel answers 204 even when no key matched.
+        """Removes an SSH key from the account.
+
+        Pterodactyl and Jexactyl take ``POST /account/ssh-keys/remove`` and answer 204 even when no key
+        matched; Pelican takes ``DELETE /account/ssh-keys/{fingerprint}`` and answers 404 for an unknown key.
+        The client sends Pelican's route when it knows the panel is Pelican, and otherwise switches to it when
+        the first route is not found.
 
         Args:
-            fingerprint(str): The key's SHA256 fingerprint as listed (``SHA256:...``).
+            fingerprint(str): The key's fingerprint exactly as :meth:`list_ssh_keys` lists it (bare base64
+                SHA-256, no ``SHA256:`` prefix).
+
+        Raises:
+            NotFoundError: no such key (Pelican only).
+            UnsupportedByPanelError: Pelican, and the fingerprint contains ``/``: its route cannot match such a
+                value (Laravel decodes ``%2F`` before routing); remove the key in the panel instead.
 
         Example:
-            >>> api.client.account.delete_ssh_key('SHA256:AbC...')  # doctest: +SKIP
+            >>> api.client.account.delete_ssh_key('T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M')  # doctest: +SKIP
+        """
+
+
+class SyncReferrals(Protocol):
+    """Referral codes: up to five per account; using someone's code credits both accounts."""
+
+    # pyjexactyl._endpoints.client.referrals.Referrals
+
+    def list_codes(self) -> dict[str, Any]:
+        """Lists the account's referral codes.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'referral_code', 'attributes': {'code': 'AB12CD34EF56GH78',
+            'created_at': ...}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> [c['attributes']['code'] for c in api.client.account.referrals.list_codes()['data']]  # doctest: +SKIP
+        """
+
+    def list_activity(self) -> dict[str, Any]:
+        """Lists who used the account's referral codes.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'referral_uses', 'attributes': {'code': ..., 'user_id': 7,
+            'created_at': ..., 'user_email': 'bob@example.com'}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.list_activity()['data']  # doctest: +SKIP
+        """
+
+    def create_code(self) -> dict[str, Any]:
+        """Creates a new 16-character referral code (at most five per account).
+
+        Returns:
+            ``{'object': 'referral_code', 'attributes': {'code': 'AB12CD34EF56GH78', 'created_at': ...}}``
+
+        Raises:
+            BadRequestError: the account already has five codes.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.create_code()['attributes']['code']  # doctest: +SKIP
+        """
+
+    def use_code(self, code: str) -> None:
+        """Uses another account's referral code: both accounts get the panel's referral reward in credits.
+        An account can use one code, once.
+
+        Args:
+            code(str): The referral code.
+
+        Raises:
+            BadRequestError: the account already used a code, or the code is its own.
+            ServerError: the code does not exist (Jexactyl answers 500 for an unknown code).
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.use_code('AB12CD34EF56GH78')  # doctest: +SKIP
+        """
+
+    def delete_code(self, code: str) -> None:
+        """Deletes one of the account's referral codes.
+
+        Args:
+            code(str): The referral code.
+
+        Raises:
+            NotFoundError: the account has no such code.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.account.referrals.delete_code('AB12CD34EF56GH78')  # doctest: +SKIP
+        """
+
+
+class SyncTickets(Protocol):
+    """Support tickets the account opened, and their messages."""
+
+    # pyjexactyl._endpoints.client.tickets.Tickets
+
+    def list_tickets(self) -> dict[str, Any]:
+        """Lists the account's tickets.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'ticket', 'attributes': {'id': 1, 'staff_email': 'system',
+            'title': ..., 'status': 'pending', 'content': ..., 'created_at': ..., 'updated_at': ...}}]}``
+            (status ``pending``, ``in-progress``, ``resolved`` or ``unresolved``).
+
+        Raises:
+            UnsupportedByPanelError: the panel has no tickets (Pterodactyl, Pelican).
+
+        Example:
+            >>> api.client.account.tickets.list_tickets()['data']  # doctest: +SKIP
+        """
+
+    def get_ticket(self, ticket_id: int) -> dict[str, Any]:
+        """Gets one ticket. Jexactyl v3 does not check that the ticket is the account's own.
+
+        Args:
+            ticket_id(int): The ticket's id.
+
+        Raises:
+            NotFoundError: no such ticket.
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.get_ticket(1)['attributes']['status']  # doctest: +SKIP
+        """
+
+    def list_messages(self, ticket_id: int) -> dict[str, Any]:
+        """Lists a ticket's messages (Jexactyl v3; like :meth:`get_ticket`, no ownership check).
+
+        Args:
+            ticket_id(int): The ticket's id.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'ticket_messages', 'attributes': {'id': 1, 'user_email': ...,
+            'content': ..., 'created_at': ..., 'updated_at': ...}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3 (v4 has no message list route).
+
+        Example:
+            >>> api.client.account.tickets.list_messages(1)['data']  # doctest: +SKIP
+        """
+
+    def create_ticket(self, title: str, description: str) -> dict[str, Any]:
+        """Opens a ticket (at most the panel's configured number of open tickets per account).
+
+        Args:
+            title(str): The ticket's title.
+            description(str): The first message.
+
+        Returns:
+            ``{'id': 4}`` on Jexactyl v3 (the new ticket's id); the ``ticket`` object on v4.
+
+        Raises:
+            BadRequestError: too many open tickets (``You already have 3 tickets open.``).
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.create_ticket('Down', 'It crashes at boot.')  # doctest: +SKIP
+            {'id': 4}
+        """
+
+    def send_message(self, ticket_id: int, description: str) -> None:
+        """Adds a message to a ticket.
+
+        Args:
+            ticket_id(int): The ticket's id.
+            description(str): The message.
+
+        Raises:
+            NotFoundError: no such ticket.
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.send_message(4, 'Here are the logs: ...')  # doctest: +SKIP
+        """
+
+    def delete_ticket(self, ticket_id: int) -> None:
+        """Closes and deletes a ticket with its messages.
+
+        Args:
+            ticket_id(int): The ticket's id.
+
+        Raises:
+            NotFoundError: no such ticket.
+            UnsupportedByPanelError: the panel has no tickets.
+
+        Example:
+            >>> api.client.account.tickets.delete_ticket(4)  # doctest: +SKIP
         """
 
 
 class SyncClientServers(Protocol):
-    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``)."""
+    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``), plus
+    Jexactyl v3's renewal, resource editing, deletion and plugin calls."""
 
     # pyjexactyl._endpoints.client.servers.ClientServers
 
@@ -255,6 +598,142 @@ class SyncClientServers(Protocol):
     settings: SyncSettings
     startup: SyncStartup
     users: SyncSubusers
+
+    def renew_server(self, server_id: str) -> None:
+        """Renews a server: the panel takes the renewal cost (200 credits by default) from the balance, adds the
+        renewal period (7 days by default) to the server's ``renewal`` and lifts a suspension the lapse caused.
+        Works on a suspended server. Throttled with the store (``storefront``: once per minute per user).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Raises:
+            BadRequestError: not enough credits (``You do not have enough credits to renew your server.``).
+            RateLimitedError: another store action happened within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.renew_server('1a2b3c4d')  # doctest: +SKIP
+        """
+
+    def edit_resources(self, server_id: str, resource: EditableResource, amount: int) -> None:
+        """Moves resources between the account's store balance and a server it owns: a positive ``amount``
+        takes it from the balance and adds it to the server, a negative one gives it back. Throttled
+        (``server-edit``: five per minute per user).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            resource(str): ``cpu`` (percent), ``memory`` or ``disk`` (MiB), ``allocation_limit``,
+                ``backup_limit`` or ``database_limit``.
+            amount(int): How much to add (negative: remove).
+
+        Raises:
+            BadRequestError: editing is disabled, the account does not own the server, the change passes an
+                administrator's limit or goes below the minimum, or the balance is short.
+            RateLimitedError: more than five edits within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.edit_resources('1a2b3c4d', 'memory', 1024)  # doctest: +SKIP
+        """
+
+    def delete_server(self, server_id: str, name: str | None = None) -> None:
+        """Deletes a server the account owns and refunds its resources to the store balance (when an
+        administrator allows it). Works on a suspended server. Throttled with the store (``storefront``).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            name(str): The server's name as a confirmation; the panel requires it but does not compare it.
+                ``None`` reads the name from the panel first.
+
+        Raises:
+            BadRequestError: the account does not own the server, or deletion is locked by administrators.
+            RateLimitedError: another store action happened within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.delete_server('1a2b3c4d')  # doctest: +SKIP
+        """
+
+    def search_plugins(self, server_id: str, query: str) -> dict[str, Any]:
+        """Searches Spigot resources (through spiget.org, first 18 results) for plugins to install.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            query(str): Search words.
+
+        Returns:
+            ``{'success': True, 'data': {'plugins': [{'id': 28140, 'name': 'LuckPerms', ...}, ...]}}`` (spiget's
+            resource objects).
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.search_plugins('1a2b3c4d', 'luckperms')['data']['plugins']  # doctest: +SKIP
+        """
+
+    def install_plugin(self, server_id: str, spiget_id: int) -> None:
+        """Installs a Spigot plugin: the node downloads ``<spiget_id>.jar`` into ``/plugins`` (needs the
+        ``file.create`` permission).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            spiget_id(int): The plugin's spiget resource id (``id`` in :meth:`search_plugins`).
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.install_plugin('1a2b3c4d', 28140)  # doctest: +SKIP
+        """
+
+    def set_background(self, server_id: str, url: str | None) -> None:
+        """Sets the background image the panel shows for a server (no permission check on the panel).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            url(str): An image URL; ``None`` removes the background.
+
+        Raises:
+            ValidationError: the value is not a URL.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.set_background('1a2b3c4d', 'https://example.com/bg.png')  # doctest: +SKIP
+        """
+
+    def get_analytics(self, server_id: str) -> dict[str, Any]:
+        """A server's resource analytics. Jexactyl routes ``GET /servers/{server}/analytics`` to a controller
+        that imports a transformer class that does not exist, so the panel answers 500 to every call; this
+        raises :class:`~pyjexactyl.exceptions.UnsupportedByPanelError` pointing at the working calls.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.client.servers.get_analytics('1a2b3c4d')  # doctest: +SKIP
+        """
+
+    def list_analytics_messages(self, server_id: str) -> dict[str, Any]:
+        """Lists the analytics notes the panel wrote about a server (e.g. high memory use), newest first.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'analytics_message', 'attributes': {'id': 1, 'title': ...,
+            'content': ..., 'type': 'warning', 'created_at': '3 days ago'}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.servers.list_analytics_messages('1a2b3c4d')['data']  # doctest: +SKIP
+        """
 
     def list_servers(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
         """Lists the servers this key can access (paginated, 50 per page by default, 100 at most).
@@ -285,7 +764,9 @@ class SyncClientServers(Protocol):
         Args:
             server_id(str): Server identifier (abbreviated UUID) or full UUID.
             detail(bool): Return the whole envelope (with ``meta.is_server_owner`` and
-                ``meta.user_permissions``) instead of only the ``attributes``.
+                ``meta.user_permissions``) instead of only the ``attributes``. Jexactyl v3 adds ``renewable``,
+                ``renewal`` (days left) and ``bg``; Jexactyl v4 has ``status`` but no ``is_suspended`` /
+                ``is_installing``.
             includes(list|tuple): ``egg``, ``subusers``.
             params(dict): Extra query parameters.
 
@@ -323,6 +804,70 @@ class SyncClientServers(Protocol):
             >>> api.client.servers.get_websocket('1a2b3c4d')['data']['socket']  # doctest: +SKIP
         """
 
+    def console(
+        self,
+        server_id: str,
+        *,
+        logs: bool = True,
+        max_queue: int = 1000,
+        reconnect_timeout: float = 300.0,
+        logs_on_reconnect: bool = True,
+        heartbeat: float | None = 30.0,
+    ) -> SyncConsoleSession:
+        """Opens the server's live console over the Wings websocket (see :class:`~pyjexactyl.ConsoleSession`).
+
+        Nothing is sent until the session is entered. It then asks the panel for a token (``GET /websocket``,
+        one request per ~10 minutes afterwards), connects to Wings with ``Origin: <panel URL>``, authenticates,
+        and yields typed events (:mod:`pyjexactyl.events`) until the block exits. Dropped sockets are
+        reconnected and expiring tokens refreshed on their own.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            logs(bool): Ask for the server's recent console lines once connected.
+            max_queue(int): Lines that may wait for a slow consumer before the oldest are dropped (reported
+                as a ``Dropped(n)`` event; stats and status are never dropped).
+            reconnect_timeout(float): Seconds to keep reconnecting after the socket drops before the iteration
+                raises ``ConsoleDisconnectedError``.
+            logs_on_reconnect(bool): Ask for the recent lines again after a reconnect.
+            heartbeat(float): Seconds between websocket pings (``None``: no pings).
+
+        Raises:
+            ForbiddenError: (on entering) the user lacks ``websocket.connect`` on this server.
+            ConflictError: (on entering) the server is suspended, installing, restoring or transferring.
+
+        Example:
+            >>> async with api.client.servers.console('1a2b3c4d') as console:  # doctest: +SKIP
+            ...     await console.send_command('say hello')
+            ...     async for event in console:
+            ...         print(event)
+        """
+
+    def run_command(
+        self, server_id: str, line: str, *, quiet: float = 1.5, timeout: float = 10, max_lines: int = 50
+    ) -> list[str]:
+        """Sends a console command over the Wings websocket and returns the console lines that followed it.
+
+        Collects lines until the console has been quiet for ``quiet`` seconds, ``timeout`` seconds have
+        passed, or ``max_lines`` lines arrived. Wings acknowledges nothing, so a command the game does not
+        answer returns ``[]`` after ``quiet`` seconds, and lines the server prints for other reasons in that
+        window are included. Lines come as Wings sends them (ANSI codes included: see ``strip_ansi``).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            line(str): One command, e.g. ``'list'``.
+            quiet(float): Seconds without a new line that end the collection.
+            timeout(float): Seconds the whole collection may take (connecting not included).
+            max_lines(int): Most lines returned.
+
+        Raises:
+            ServerOfflineError: the server is offline (nothing was sent).
+            ForbiddenError: the user lacks ``websocket.connect`` on this server.
+
+        Example:
+            >>> api.client.servers.run_command('1a2b3c4d', 'list')  # doctest: +SKIP
+            ['There are 2 of a max of 20 players online: Steve, Alex']
+        """
+
     def send_console_command(self, server_id: str, cmd: str) -> None:
         """Sends a command to the server's console. The server must be running.
 
@@ -343,7 +888,11 @@ class SyncClientServers(Protocol):
 
         Args:
             server_id(str): Server identifier (abbreviated UUID).
-            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``.
+            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``. Surrounding spaces are dropped,
+                as the panel itself trims them; the signal is case-sensitive.
+
+        Raises:
+            InvalidArgumentError: the signal is none of the four (nothing is sent).
 
         Example:
             >>> api.client.servers.send_power_action('1a2b3c4d', 'start')  # doctest: +SKIP
@@ -459,6 +1008,24 @@ class SyncBackups(Protocol):
 
         Example:
             >>> api.client.servers.backups.delete_backup('1a2b3c4d', backup_uuid)  # doctest: +SKIP
+        """
+
+    def rename_backup(self, server_id: str, backup_id: str, name: str) -> dict[str, Any]:
+        """Renames a backup (Pelican; needs the ``backup.delete`` permission there).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            backup_id(str): Backup UUID.
+            name(str): The new name, at most 255 characters.
+
+        Returns:
+            The renamed ``backup`` object.
+
+        Raises:
+            UnsupportedByPanelError: the panel cannot rename backups (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.client.servers.backups.rename_backup('1a2b3c4d', backup_uuid, 'before 1.21')  # doctest: +SKIP
         """
 
 
@@ -1022,7 +1589,12 @@ class SyncSettings(Protocol):
             server_id(str): Server identifier (abbreviated UUID)
             name(str): New name for the server
             description(str): New description; ``None`` (the default) leaves it unchanged, ``''``
-                clears it.
+                clears it. Pelican's rename route ignores a description, so on Pelican it is also sent
+                through Pelican's own ``POST /settings/description`` (to tell, the client asks the panel
+                once if it does not know it yet; only when a description is given).
+
+        Raises:
+            ForbiddenError: Pelican, and its administrators made descriptions read-only.
 
         Example:
             >>> api.client.servers.settings.rename_server('1a2b3c4d', 'Lobby')  # doctest: +SKIP
@@ -1182,6 +1754,218 @@ class SyncSubusers(Protocol):
         """
 
 
+class SyncStore(Protocol):
+    """Jexactyl v3's store: the account's credits and unspent resources, prices, buying resources, earning
+    credits, and deploying a server from the resources the account holds."""
+
+    # pyjexactyl._endpoints.client.store.Store
+
+    def get_balance(self) -> dict[str, Any]:
+        """Gets the account's credit balance and the resources it holds but has not put into a server.
+
+        Returns:
+            ``{'object': 'user', 'attributes': {'balance': 500, 'cpu': 100, 'memory': 2048, 'disk': 4096,
+            'slots': 1, 'ports': 1, 'backups': 1, 'databases': 1}}`` (memory and disk in MiB, cpu in percent).
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.get_balance()['attributes']['balance']  # doctest: +SKIP
+            500
+        """
+
+    def get_costs(self) -> dict[str, Any]:
+        """Gets the store's prices in credits: one unit of each resource as :meth:`buy_resource` sells it.
+
+        Returns:
+            ``{'object': 'cost', 'attributes': {'cpu': 100, 'memory': 50, 'disk': 25, 'slots': 250, 'ports': 20,
+            'backups': 20, 'databases': 20}}``. The values come from the panel's settings table and may be
+            strings.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.get_costs()['attributes']['memory']  # doctest: +SKIP
+        """
+
+    def list_nodes(self) -> dict[str, Any]:
+        """Lists the nodes the store may deploy to, with their deployment fee and allocation use.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'node', 'attributes': {'id': 1, 'name': 'Node 01',
+            'deploy_fee': 0, 'location': 'eu1', 'total': 151, 'used': 6}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> [n['attributes']['name'] for n in api.client.store.list_nodes()['data']]  # doctest: +SKIP
+        """
+
+    def list_nests(self) -> dict[str, Any]:
+        """Lists the nests (server families) the store offers (the public ones).
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'nest', 'attributes': {'id': 1, 'name': 'Minecraft'}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.list_nests()['data'][0]['attributes']['name']  # doctest: +SKIP
+        """
+
+    def list_eggs(self, nest_id: int | None = None) -> dict[str, Any]:
+        """Lists the eggs (server types) of a public nest.
+
+        Args:
+            nest_id(int): The nest; ``None`` lets the panel pick its first public nest.
+
+        Returns:
+            ``{'object': 'list', 'data': [{'object': 'egg', 'attributes': {'id': 1, 'name': 'Paper',
+            'docker_images': {'Java 17': 'ghcr.io/...'}}}]}``
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.list_eggs(1)['data']  # doctest: +SKIP
+        """
+
+    def create_server(
+        self,
+        name: str,
+        egg_id: int,
+        nest_id: int,
+        node_id: int,
+        cpu: int,
+        memory: int,
+        disk: int,
+        ports: int = 1,
+        backups: int | None = None,
+        databases: int | None = None,
+        description: str | None = None,
+        variables: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Deploys a server paid with the account's store resources (one slot, the given cpu, memory, disk,
+        ports, backups and databases) plus the node's deployment fee in credits.
+
+        The panel requires a verified e-mail address, a public nest and enough of every resource, and keeps
+        to the limits an administrator set. The route is throttled (``storefront``: one call per minute per
+        user, shared with renewing and deleting a server).
+
+        Args:
+            name(str): Server name, 3-191 characters.
+            egg_id(int): The egg (see :meth:`list_eggs`).
+            nest_id(int): The egg's nest (see :meth:`list_nests`).
+            node_id(int): The node (see :meth:`list_nodes`).
+            cpu(int): CPU in percent of one core, at least 50.
+            memory(int): Memory in MiB, at least 1.
+            disk(int): Disk in MiB, at least 1.
+            ports(int): Allocations (ports), at least 1.
+            backups(int): Backup slots (``None``: none).
+            databases(int): Databases (``None``: none).
+            description(str): Description, 3-191 characters.
+            variables(dict): Egg variable values by name, e.g. ``{'SERVER_JARFILE': 'paper.jar'}``; the others
+                get their defaults.
+
+        Returns:
+            ``{'id': '1a2b3c4d'}``: the new server's identifier.
+
+        Raises:
+            BadRequestError: a store rule refused it, e.g. ``You do not have enough server slots in order to
+                deploy a server.``
+            RateLimitedError: another store action happened within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.create_server('Survival', egg_id=1, nest_id=1, node_id=1,  # doctest: +SKIP
+            ...                                cpu=100, memory=2048, disk=4096)
+            {'id': '1a2b3c4d'}
+        """
+
+    def buy_resource(self, resource: StoreResource) -> None:
+        """Buys one unit of a resource with credits: cpu +50 %, memory or disk +1024 MiB, otherwise +1.
+
+        Args:
+            resource(str): One of ``cpu``, ``memory``, ``disk``, ``slots``, ``ports``, ``backups``,
+                ``databases``.
+
+        Raises:
+            BadRequestError: not enough credits (``You do not have enough credits.``).
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.buy_resource('memory')  # doctest: +SKIP
+        """
+
+    def earn(self) -> None:
+        """Earns the panel's passive-earning amount of credits (``earn`` throttle: once per minute).
+
+        Raises:
+            BadRequestError: earning is disabled (``Credit earning is currently disabled.``).
+            RateLimitedError: called again within the minute.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.earn()  # doctest: +SKIP
+        """
+
+    def stripe_checkout(self, amount: int) -> str:
+        """Starts buying credits through Stripe and returns the checkout page's URL to send the buyer to.
+
+        The panel answers with the bare URL (not JSON); this returns it as a string.
+
+        Args:
+            amount(int): Credits to buy.
+
+        Returns:
+            The Stripe checkout URL, e.g. ``'https://checkout.stripe.com/c/pay/cs_...'``.
+
+        Raises:
+            BadRequestError: Stripe is not enabled on the panel.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> url = api.client.store.stripe_checkout(500)  # doctest: +SKIP
+        """
+
+    def paypal_checkout(self, amount: int) -> str:
+        """Starts buying credits through PayPal and returns the approval page's URL to send the buyer to.
+
+        The panel answers with the bare URL (not JSON); this returns it as a string.
+
+        Args:
+            amount(int): Credits to buy.
+
+        Returns:
+            The PayPal approval URL.
+
+        Raises:
+            BadRequestError: PayPal is not enabled on the panel, or PayPal refused the order.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> url = api.client.store.paypal_checkout(500)  # doctest: +SKIP
+        """
+
+    def paypal_callback(self, token: str) -> None:
+        """Completes a PayPal purchase (what PayPal's redirect calls): the credits are added and the panel
+        redirects the browser to ``/store``; this returns ``None`` without following the redirect.
+
+        Args:
+            token(str): The ``token`` query parameter PayPal sent back.
+
+        Raises:
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.client.store.paypal_callback('5O190127TN364715T')  # doctest: +SKIP
+        """
+
+
 class SyncLocations(Protocol):
     """List, create, edit and delete the locations nodes are grouped into (``short`` code, ``long`` text)."""
 
@@ -1318,6 +2102,9 @@ class SyncNests(Protocol):
         self, nest_id: int | str, egg_id: int | str, includes: Includes = None, params: Params = None
     ) -> dict[str, Any]:
         """Gets one egg: docker images, startup command, config and (with ``variables``) its variables.
+
+        Jexactyl v4 and Pelican serve eggs at ``/eggs/{egg}`` (``nest_id`` is then not needed): the client
+        goes there when it knows the panel, or when the nest route is not found.
 
         Args:
             nest_id(int): Nest ID.
@@ -1543,9 +2330,42 @@ class SyncNodes(Protocol):
 
 class SyncServers(Protocol):
     """Every server on the panel: create, look up, change build / startup / details, suspend, reinstall,
-    delete, and manage its databases."""
+    delete, and manage its databases (and, on Pelican, transfer it)."""
 
     # pyjexactyl._endpoints.application.servers.Servers
+
+    def transfer_server(
+        self, server_id: int | str, node_id: int, allocation_id: int, additional_allocations: list[int] | None = None
+    ) -> None:
+        """Moves a server to another node (Pelican). The panel answers at once; the node does the copy.
+
+        Args:
+            server_id(int): Panel server ID.
+            node_id(int): The node to move to.
+            allocation_id(int): A free allocation on that node, to become the primary one.
+            additional_allocations(list): More free allocations on that node.
+
+        Raises:
+            JexactylApiError: 406 when the panel refuses (e.g. a transfer is already running).
+            UnsupportedByPanelError: the panel has no transfer route (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.servers.transfer_server(53, node_id=2, allocation_id=812)  # doctest: +SKIP
+        """
+
+    def cancel_transfer(self, server_id: int | str) -> None:
+        """Cancels a server's running transfer (Pelican).
+
+        Args:
+            server_id(int): Panel server ID.
+
+        Raises:
+            JexactylApiError: 406 when no transfer is running.
+            UnsupportedByPanelError: the panel has no transfer route (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.servers.cancel_transfer(53)  # doctest: +SKIP
+        """
 
     def list_servers(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
         """Lists every server (paginated, 50 per page by default).
@@ -1617,13 +2437,22 @@ class SyncServers(Protocol):
         external_id: str | None = None,
         description: str | None = None,
         skip_scripts: bool = False,
+        node_id: int | None = None,
+        tags: Iterable[str] | None = None,
     ) -> dict[str, Any]:
         """Creates a server and starts its installation.
 
         The egg is fetched first (with its variables): its docker image and startup command are used unless
         given, and every egg variable gets its default value unless ``environment`` sets it. The server is
-        placed either by automatic deployment (``location_ids``) or on an explicit allocation
-        (``default_allocation``).
+        placed either by automatic deployment (``location_ids``; on Pelican ``tags``) or on an explicit
+        allocation (``default_allocation``).
+
+        Each panel serves eggs and takes the body its own way: Pterodactyl and Jexactyl v3 read the egg at
+        ``/nests/{nest}/eggs/{egg}``; Jexactyl v4 and Pelican at ``/eggs/{egg}`` (``nest_id`` unused). Unless
+        the client already knows the panel, it tries the first route, and the egg it reads tells which
+        panel it is (no extra request on Pterodactyl and Jexactyl v3, one "not found" answer elsewhere).
+        Jexactyl v4 has no automatic deployment and needs ``node_id`` with ``default_allocation``; Pelican
+        deploys by node ``tags``, not locations.
 
         Args:
             name(str): Server name.
@@ -1651,12 +2480,15 @@ class SyncServers(Protocol):
             external_id(str): The server's ID in another system, unique.
             description(str): Server description.
             skip_scripts(bool): Skip the egg's install script.
+            node_id(int): Jexactyl v4: the node of ``default_allocation`` (required there).
+            tags(list): Pelican: deploy to a node with these tags (instead of ``location_ids``).
 
         Returns:
             The new ``server`` envelope.
 
         Raises:
             InvalidArgumentError: neither or both of ``location_ids`` and ``default_allocation`` given.
+            UnsupportedByPanelError: automatic deployment by location on Jexactyl v4 or Pelican.
             BadRequestError: no node or allocation fits (``NoViableNodeException`` /
                 ``NoViableAllocationException``).
             ValidationError: a field or egg variable is invalid (``source_field`` e.g.
@@ -1798,12 +2630,14 @@ class SyncServers(Protocol):
             >>> api.servers.reinstall_server(53)  # doctest: +SKIP
         """
 
-    def delete_server(self, server_id: int | str, force: bool = False) -> None:
+    def delete_server(self, server_id: int | str, force: bool = False, return_resources: bool = False) -> None:
         """Deletes a server from the panel and its node.
 
         Args:
             server_id(int): Panel server ID.
             force(bool): Delete it from the panel even if the node reports an error.
+            return_resources(bool): Jexactyl v3: give the server's resources back to its owner's store
+                (sent as ``return_resources=1``; other panels ignore it).
 
         Example:
             >>> api.servers.delete_server(53)  # doctest: +SKIP
@@ -1882,9 +2716,104 @@ class SyncServers(Protocol):
 
 
 class SyncUsers(Protocol):
-    """Panel accounts: list, look up, create, edit and delete users."""
+    """Panel accounts: list, look up, create, edit and delete users (and, on Jexactyl v3, their store
+    resources; on Pelican, their roles)."""
 
     # pyjexactyl._endpoints.application.users.Users
+
+    def assign_roles(self, user_id: int | str, role_ids: Iterable[int]) -> dict[str, Any]:
+        """Gives a user roles (Pelican). The root admin role is skipped, and a root admin's roles stay as
+        they are.
+
+        Args:
+            user_id(int): Panel user ID.
+            role_ids(list): IDs of the roles to add.
+
+        Returns:
+            The ``user`` envelope.
+
+        Raises:
+            UnsupportedByPanelError: the panel has no roles (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.users.assign_roles(14, [2])  # doctest: +SKIP
+        """
+
+    def remove_roles(self, user_id: int | str, role_ids: Iterable[int]) -> dict[str, Any]:
+        """Takes roles away from a user (Pelican; the root admin role is skipped).
+
+        Args:
+            user_id(int): Panel user ID.
+            role_ids(list): IDs of the roles to remove.
+
+        Returns:
+            The ``user`` envelope.
+
+        Raises:
+            UnsupportedByPanelError: the panel has no roles (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.users.remove_roles(14, [2])  # doctest: +SKIP
+        """
+
+    def get_resources(self, user_id: int | str) -> dict[str, Any]:
+        """A user's store balance and resources. Jexactyl v3 routes ``GET /users/{id}/resources`` but its
+        controller calls a method on an array, so the panel answers 500 to every call; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError`. The user's own client key can read them
+        with ``api.client.store.get_balance()``.
+
+        Args:
+            user_id(int): Panel user ID.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.users.get_resources(14)  # doctest: +SKIP
+        """
+
+    def update_resources(
+        self,
+        user_id: int | str,
+        *,
+        balance: int,
+        cpu: int,
+        memory: int,
+        disk: int,
+        slots: int,
+        ports: int,
+        backups: int,
+        databases: int,
+    ) -> dict[str, int]:
+        """Sets a user's store balance and resources. The panel writes all eight at once (one left out would
+        become empty), so all are required.
+
+        The panel validates the request with its full user-update rules, so the user's current details are
+        read first and sent along. It then writes the values and fails with a 500 while building its answer
+        (a bug in Jexactyl v3); that 500 is taken as success and the written values are returned.
+
+        Args:
+            user_id(int): Panel user ID.
+            balance(int): Credits.
+            cpu(int): CPU in percent.
+            memory(int): Memory in MiB.
+            disk(int): Disk in MiB.
+            slots(int): Server slots.
+            ports(int): Allocations.
+            backups(int): Backup slots.
+            databases(int): Databases.
+
+        Returns:
+            The values written: ``{'balance': 500, 'cpu': 100, ...}``.
+
+        Raises:
+            ValidationError: the user's details fail the panel's user rules.
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.users.update_resources(14, balance=500, cpu=100, memory=2048, disk=4096,  # doctest: +SKIP
+            ...                            slots=1, ports=1, backups=1, databases=1)
+        """
 
     def list_users(
         self,
@@ -1968,8 +2897,13 @@ class SyncUsers(Protocol):
             The new ``user`` envelope (``result['attributes']['id']`` is the new ID); ``meta.resource``
             holds its URL.
 
+        Jexactyl v4 and Pelican keep no first and last name: they ignore them. Pelican makes administrators
+        with roles, so ``root_admin=True`` is refused there (assign the root admin role with
+        ``api.users.assign_roles`` instead); to tell, the client asks the panel once, only in that case.
+
         Raises:
             ValidationError: a field is missing or invalid, or the username / e-mail is taken.
+            UnsupportedByPanelError: ``root_admin=True`` on Pelican.
 
         Example:
             >>> result = api.user.create_user('test_user', 'test@gmail.com', 'Test', 'Name')  # doctest: +SKIP
@@ -2011,6 +2945,723 @@ class SyncUsers(Protocol):
         """
 
 
+class SyncApprovals(Protocol):
+    """New accounts waiting for an administrator's approval (when a Jexactyl v3 panel requires it)."""
+
+    # pyjexactyl._endpoints.application.approvals.Approvals
+
+    def list_approvals(self) -> dict[str, Any]:
+        """Accounts awaiting approval. Jexactyl v3 routes ``GET /approvals`` to a method its controller does
+        not have, so the panel answers 500 to every call; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError`.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels (status 500 on Jexactyl v3, 404 elsewhere).
+
+        Example:
+            >>> api.approvals.list_approvals()  # doctest: +SKIP
+        """
+
+    def approve(self, user_id: int) -> None:
+        """Approves an account: the user gets access to the panel. The panel does not check the key's
+        resource permissions here.
+
+        Args:
+            user_id(int): Panel user ID.
+
+        Raises:
+            ServerError: no such user (Jexactyl answers 500 for an unknown id).
+            UnsupportedByPanelError: the panel is not Jexactyl v3.
+
+        Example:
+            >>> api.approvals.approve(14)  # doctest: +SKIP
+        """
+
+    def deny(self, user_id: int) -> None:
+        """Denies (deletes) an account awaiting approval. Jexactyl v3's route names a misspelt controller
+        namespace, so the panel answers 500 and nothing is deleted; this raises
+        :class:`~pyjexactyl.exceptions.UnsupportedByPanelError` pointing at ``api.users.delete_user()``.
+
+        Args:
+            user_id(int): Panel user ID.
+
+        Raises:
+            UnsupportedByPanelError: always on current panels.
+
+        Example:
+            >>> api.approvals.deny(14)  # doctest: +SKIP
+        """
+
+
+class SyncEggs(Protocol):
+    """Eggs (server types) on Pelican, which has no nests; Jexactyl v4 also serves one egg at ``/eggs/{id}``.
+    On Pterodactyl and Jexactyl v3 use ``api.nests``."""
+
+    # pyjexactyl._endpoints.application.eggs.Eggs
+
+    def list_eggs(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
+        """Lists every egg (paginated, 50 per page by default).
+
+        Args:
+            includes(list|tuple): Relationships to add, e.g. ``['variables']``.
+            params(dict): Extra query parameters, e.g. ``{'per_page': 100}``.
+
+        Example:
+            >>> [e['attributes']['name'] for e in api.eggs.list_eggs().collect()]  # doctest: +SKIP
+        """
+
+    def get_egg(self, egg_id: int | str, includes: Includes = None, params: Params = None) -> dict[str, Any]:
+        """Gets one egg (Pelican, Jexactyl v4).
+
+        Args:
+            egg_id(int): Egg ID.
+            includes(list|tuple): Relationships to add, e.g. ``['variables']``.
+            params(dict): Extra query parameters.
+
+        Returns:
+            ``{'object': 'egg', 'attributes': {'id': 1, 'name': 'Paper', 'docker_images': {...},
+            'startup_commands': {...}, ...}}``
+
+        Example:
+            >>> api.eggs.get_egg(1, includes=['variables'])  # doctest: +SKIP
+        """
+
+    def export_egg(self, egg_id: int | str) -> dict[str, Any]:
+        """Exports an egg as Pelican's egg document (``meta.version`` ``PLCN_v1``).
+
+        Args:
+            egg_id(int): Egg ID.
+
+        Returns:
+            The egg document (name, images, startup commands, variables, scripts...).
+
+        Example:
+            >>> document = api.eggs.export_egg(1)  # doctest: +SKIP
+        """
+
+    def import_egg(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """Imports an egg document (as :meth:`export_egg` writes it) as a new egg.
+
+        Args:
+            document(dict): The egg document.
+
+        Returns:
+            The new ``egg`` envelope.
+
+        Example:
+            >>> api.eggs.import_egg(api.eggs.export_egg(1))  # doctest: +SKIP
+        """
+
+    def delete_egg(self, egg_id: int | str) -> None:
+        """Deletes an egg no server uses.
+
+        Args:
+            egg_id(int): Egg ID.
+
+        Raises:
+            BadRequestError: servers still use the egg.
+
+        Example:
+            >>> api.eggs.delete_egg(7)  # doctest: +SKIP
+        """
+
+    def delete_egg_by_uuid(self, uuid: str) -> None:
+        """Deletes an egg by its UUID.
+
+        Args:
+            uuid(str): The egg's UUID.
+
+        Example:
+            >>> api.eggs.delete_egg_by_uuid('5a7b...')  # doctest: +SKIP
+        """
+
+
+class SyncDatabaseHosts(Protocol):
+    """The MySQL/MariaDB hosts server databases are created on (Pelican)."""
+
+    # pyjexactyl._endpoints.application.database_hosts.DatabaseHosts
+
+    def list_database_hosts(self, params: Params = None) -> PaginatedResponse:
+        """Lists the database hosts (paginated, 50 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'per_page': 100}``.
+
+        Example:
+            >>> api.database_hosts.list_database_hosts().collect()  # doctest: +SKIP
+        """
+
+    def get_database_host(self, host_id: int | str) -> dict[str, Any]:
+        """Gets one database host.
+
+        Args:
+            host_id(int): Database host ID.
+
+        Returns:
+            ``{'object': 'database_host', 'attributes': {'id': 1, 'name': ..., 'host': ..., 'port': 3306,
+            'username': ..., 'created_at': ..., 'updated_at': ...}}``
+
+        Example:
+            >>> api.database_hosts.get_database_host(1)  # doctest: +SKIP
+        """
+
+    def create_database_host(
+        self,
+        name: str,
+        host: str,
+        port: int,
+        username: str,
+        password: str | None = None,
+        node_ids: Iterable[int] | None = None,
+    ) -> dict[str, Any]:
+        """Adds a database host (the panel stores the password encrypted and never shows it).
+
+        Args:
+            name(str): Shown name.
+            host(str): Hostname or IP the panel connects to.
+            port(int): Port, 1-65535.
+            username(str): Account allowed to create databases and users (at most 32 characters).
+            password(str): That account's password.
+            node_ids(list): Nodes allowed to use the host.
+
+        Returns:
+            The new ``database_host`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.database_hosts.create_database_host('db2', '10.0.0.3', 3306, 'panel', 's3cret')  # doctest: +SKIP
+        """
+
+    def update_database_host(
+        self,
+        host_id: int | str,
+        name: str,
+        host: str,
+        port: int,
+        username: str,
+        password: str | None = None,
+        node_ids: Iterable[int] | None = None,
+    ) -> dict[str, Any]:
+        """Replaces a database host's settings (the panel requires the whole object).
+
+        Args:
+            host_id(int): Database host ID.
+            name(str): Shown name.
+            host(str): Hostname or IP.
+            port(int): Port, 1-65535.
+            username(str): Account name.
+            password(str): New password (``None`` keeps it).
+            node_ids(list): Nodes allowed to use the host.
+
+        Returns:
+            The updated ``database_host`` envelope.
+
+        Example:
+            >>> api.database_hosts.update_database_host(1, 'db1', '10.0.0.2', 3306, 'panel')  # doctest: +SKIP
+        """
+
+    def delete_database_host(self, host_id: int | str) -> None:
+        """Deletes a database host no database lives on.
+
+        Args:
+            host_id(int): Database host ID.
+
+        Raises:
+            BadRequestError: databases still live on it.
+
+        Example:
+            >>> api.database_hosts.delete_database_host(2)  # doctest: +SKIP
+        """
+
+
+class SyncMounts(Protocol):
+    """Host directories mounted into servers (Pelican): the mounts and the eggs, nodes and servers they are
+    attached to."""
+
+    # pyjexactyl._endpoints.application.mounts.Mounts
+
+    def list_mounts(self, params: Params = None) -> PaginatedResponse:
+        """Lists the mounts (paginated, 50 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'filter[name]': 'maps'}``.
+
+        Example:
+            >>> api.mounts.list_mounts().collect()  # doctest: +SKIP
+        """
+
+    def get_mount(self, mount_id: int | str) -> dict[str, Any]:
+        """Gets one mount.
+
+        Args:
+            mount_id(int): Mount ID.
+
+        Returns:
+            ``{'object': 'mount', 'attributes': {'id': 1, 'uuid': ..., 'name': 'maps', 'source': '/srv/maps',
+            'target': '/maps', 'read_only': False, 'user_mountable': False, ...}}``
+
+        Example:
+            >>> api.mounts.get_mount(1)  # doctest: +SKIP
+        """
+
+    def create_mount(
+        self,
+        name: str,
+        source: str,
+        target: str,
+        description: str | None = None,
+        read_only: bool = False,
+        user_mountable: bool = False,
+    ) -> dict[str, Any]:
+        """Creates a mount.
+
+        Args:
+            name(str): Unique name, 2-64 characters.
+            source(str): Directory on the node.
+            target(str): Where it appears in the server.
+            description(str): Description.
+            read_only(bool): Mount read-only.
+            user_mountable(bool): Let server users mount it themselves.
+
+        Returns:
+            The new ``mount`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.mounts.create_mount('maps', '/srv/maps', '/maps', read_only=True)  # doctest: +SKIP
+        """
+
+    def update_mount(
+        self,
+        mount_id: int | str,
+        name: str,
+        source: str,
+        target: str,
+        description: str | None = None,
+        read_only: bool = False,
+        user_mountable: bool = False,
+    ) -> dict[str, Any]:
+        """Replaces a mount's settings (the panel requires the whole object).
+
+        Args:
+            mount_id(int): Mount ID.
+            name(str): Unique name, 2-64 characters.
+            source(str): Directory on the node.
+            target(str): Where it appears in the server.
+            description(str): Description.
+            read_only(bool): Mount read-only.
+            user_mountable(bool): Let server users mount it themselves.
+
+        Returns:
+            The updated ``mount`` envelope.
+
+        Example:
+            >>> api.mounts.update_mount(1, 'maps', '/srv/maps', '/maps')  # doctest: +SKIP
+        """
+
+    def delete_mount(self, mount_id: int | str) -> None:
+        """Deletes a mount no server uses.
+
+        Args:
+            mount_id(int): Mount ID.
+
+        Raises:
+            BadRequestError: servers still use it.
+
+        Example:
+            >>> api.mounts.delete_mount(1)  # doctest: +SKIP
+        """
+
+    def list_attached(self, mount_id: int | str, kind: MountTarget) -> dict[str, Any]:
+        """Lists the eggs, nodes or servers a mount is attached to.
+
+        Args:
+            mount_id(int): Mount ID.
+            kind(str): ``eggs``, ``nodes`` or ``servers``.
+
+        Returns:
+            ``{'object': 'list', 'data': [...]}`` of ``egg``, ``node`` or ``server`` objects.
+
+        Example:
+            >>> api.mounts.list_attached(1, 'servers')['data']  # doctest: +SKIP
+        """
+
+    def attach(self, mount_id: int | str, kind: MountTarget, ids: Iterable[int]) -> dict[str, Any]:
+        """Attaches a mount to eggs, nodes or servers (ones already attached are left alone).
+
+        Args:
+            mount_id(int): Mount ID.
+            kind(str): ``eggs``, ``nodes`` or ``servers``.
+            ids(list): Their IDs.
+
+        Returns:
+            The ``mount`` envelope.
+
+        Example:
+            >>> api.mounts.attach(1, 'servers', [53])  # doctest: +SKIP
+        """
+
+    def detach(self, mount_id: int | str, kind: MountTarget, target_id: int) -> None:
+        """Detaches a mount from one egg, node or server.
+
+        Args:
+            mount_id(int): Mount ID.
+            kind(str): ``eggs``, ``nodes`` or ``servers``.
+            target_id(int): The egg's, node's or server's ID.
+
+        Example:
+            >>> api.mounts.detach(1, 'servers', 53)  # doctest: +SKIP
+        """
+
+
+class SyncRoles(Protocol):
+    """The roles Pelican grants administrators' rights with (``Root Admin`` is built in and fixed). Give them
+    to users with ``api.users.assign_roles``."""
+
+    # pyjexactyl._endpoints.application.roles.Roles
+
+    def list_roles(self, params: Params = None) -> PaginatedResponse:
+        """Lists the roles (paginated, 10 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'per_page': 50, 'filter[name]': 'Support'}``.
+
+        Example:
+            >>> [r['attributes']['name'] for r in api.roles.list_roles().collect()]  # doctest: +SKIP
+            ['Root Admin', 'Support']
+        """
+
+    def get_role(self, role_id: int | str) -> dict[str, Any]:
+        """Gets one role.
+
+        Args:
+            role_id(int): Role ID.
+
+        Returns:
+            ``{'object': 'role', 'attributes': {'id': 2, 'name': 'Support', 'created_at': ..., 'updated_at':
+            ...}}``
+
+        Example:
+            >>> api.roles.get_role(2)  # doctest: +SKIP
+        """
+
+    def create_role(self, name: str) -> dict[str, Any]:
+        """Creates a role.
+
+        Args:
+            name(str): The role's name.
+
+        Returns:
+            The new ``role`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.roles.create_role('Support')  # doctest: +SKIP
+        """
+
+    def update_role(self, role_id: int | str, name: str) -> dict[str, Any]:
+        """Renames a role (not the root admin role).
+
+        Args:
+            role_id(int): Role ID.
+            name(str): The new name.
+
+        Returns:
+            The updated ``role`` envelope.
+
+        Example:
+            >>> api.roles.update_role(2, 'Helpers')  # doctest: +SKIP
+        """
+
+    def delete_role(self, role_id: int | str) -> None:
+        """Deletes a role (not the root admin role).
+
+        Args:
+            role_id(int): Role ID.
+
+        Example:
+            >>> api.roles.delete_role(2)  # doctest: +SKIP
+        """
+
+
+class SyncPlugins(Protocol):
+    """Plugins of the Pelican panel itself (not game-server plugins): import, install, update, enable,
+    disable, uninstall."""
+
+    # pyjexactyl._endpoints.application.plugins.Plugins
+
+    def list_plugins(self, params: Params = None) -> PaginatedResponse:
+        """Lists the panel's plugins (paginated, 10 per page by default).
+
+        Args:
+            params(dict): Extra query parameters, e.g. ``{'filter[category]': 'theme'}``.
+
+        Example:
+            >>> [p['attributes']['id'] for p in api.plugins.list_plugins().collect()]  # doctest: +SKIP
+        """
+
+    def get_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Gets one plugin; ``attributes.meta.status`` is ``not_installed``, ``enabled``, ``disabled``...
+
+        Args:
+            plugin_id(str): The plugin's id, e.g. ``'example-plugin'``.
+
+        Example:
+            >>> api.plugins.get_plugin('example-plugin')['attributes']['meta']['status']  # doctest: +SKIP
+        """
+
+    def import_plugin_url(self, url: str) -> None:
+        """Downloads a plugin archive from a URL into the panel (the panel answers 201 with no body).
+
+        Args:
+            url(str): The archive's URL.
+
+        Example:
+            >>> api.plugins.import_plugin_url('https://example.com/plugin.zip')  # doctest: +SKIP
+        """
+
+    def install_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Installs an imported plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: it is already installed.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.install_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def update_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Updates a plugin that has an update.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: no update is available.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.update_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def uninstall_plugin(self, plugin_id: str, delete: bool = False) -> dict[str, Any]:
+        """Uninstalls a plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+            delete(bool): Also delete its files.
+
+        Raises:
+            BadRequestError: it is not installed.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.uninstall_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def enable_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Enables an installed plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: it cannot be enabled (not installed, or already enabled).
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.enable_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+    def disable_plugin(self, plugin_id: str) -> dict[str, Any]:
+        """Disables an enabled plugin.
+
+        Args:
+            plugin_id(str): The plugin's id.
+
+        Raises:
+            BadRequestError: it cannot be disabled.
+            UnsupportedByPanelError: the panel is not Pelican.
+
+        Example:
+            >>> api.plugins.disable_plugin('example-plugin')  # doctest: +SKIP
+        """
+
+
+class SyncConsoleSession(Protocol):
+    """A live console of one server: typed events in, commands and power actions out.
+
+    Made by ``api.client.servers.console(server_id)``; use it as an async context manager and iterate it.
+    Entering connects and authenticates (so a refused key or token raises there); iterating yields
+    :mod:`pyjexactyl.events` until the block exits, :meth:`close` is called, the server is deleted, or the
+    session gives up reconnecting (:class:`~pyjexactyl.ConsoleDisconnectedError`). The first events are the
+    server's state (:class:`~pyjexactyl.events.StatusChanged`) and, with ``logs=True`` on a running server,
+    its recent console lines.
+
+    The token lasts 10 minutes: when Wings warns that it is expiring, the session fetches a fresh one (one
+    ``GET /websocket``) and authenticates again on the same socket, so no event is lost. When the socket
+    drops it reconnects with exponential backoff, yields :class:`~pyjexactyl.events.Reconnected`, and asks for
+    the recent lines again (``logs_on_reconnect``); events Wings sent while it was down are lost. A slow
+    consumer does not grow memory: see ``max_queue`` and :class:`~pyjexactyl.events.Dropped`.
+
+    Wings acknowledges nothing: a command or power action is sent, and its effects show up as events. Without
+    the ``control.console`` / ``control.start`` / ``control.stop`` / ``control.restart`` permission Wings
+    ignores it silently.
+
+    Args:
+        servers: The ``api.client.servers`` namespace (its ``get_websocket`` provides tokens).
+        server_id: Server identifier (abbreviated UUID).
+        logs: Ask for the recent console lines after connecting.
+        max_queue: How many lines may wait for the consumer before the oldest are dropped.
+        reconnect_timeout: Seconds to keep trying after the socket drops before giving up.
+        logs_on_reconnect: Ask for the recent console lines again after a reconnect (they may repeat lines
+            already delivered).
+        heartbeat: Seconds between websocket pings; a socket that misses a pong counts as dropped.
+
+    Example:
+        >>> async with api.client.servers.console("1a2b3c4d") as console:  # doctest: +SKIP
+        ...     await console.send_command("say hello")
+        ...     async for event in console:
+        ...         if isinstance(event, ConsoleOutput):
+        ...             print(strip_ansi(event.line))
+    """
+
+    # pyjexactyl._console.ConsoleSession
+
+    @property
+    def server_id(self) -> str:
+        """The server this console belongs to."""
+
+    @property
+    def state(self) -> str | None:
+        """The server's last known power state (``offline``, ``starting``, ``running``, ``stopping``), from
+        the latest ``status`` event Wings sent (it may be ahead of the events consumed so far); ``None`` before
+        the first one."""
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """``new``, ``connecting``, ``open``, ``reconnecting`` or ``closed``."""
+
+    @property
+    def dropped(self) -> int:
+        """Events the bounded queue dropped because the consumer fell behind (console lines first)."""
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the session reconnected after its socket dropped."""
+
+    @property
+    def malformed_frames(self) -> int:
+        """Frames that were not a JSON object with an ``event`` (logged and skipped)."""
+
+    def close(self) -> None:
+        """Closes the socket and ends the iteration (events still waiting are discarded). Idempotent.
+
+        Example:
+            >>> await console.close()  # doctest: +SKIP
+        """
+
+    def send_command(self, line: str) -> None:
+        """Sends a command line to the server's console (needs ``control.console``).
+
+        Wings does not acknowledge it: what the server prints in answer arrives as
+        :class:`~pyjexactyl.events.ConsoleOutput` events (``run_command`` collects them for you). Wings also
+        ignores commands to an offline server silently, so the session refuses them itself.
+
+        Args:
+            line: One command, e.g. ``say hello`` (no line breaks).
+
+        Raises:
+            ServerOfflineError: the server's last known state is ``offline``; nothing was sent.
+            ConsoleDisconnectedError: the session has ended.
+
+        Example:
+            >>> await console.send_command("whitelist add Steve")  # doctest: +SKIP
+        """
+
+    def set_power(self, signal: PowerSignal) -> None:
+        """Sends a power action over the socket (needs the matching ``control.*`` permission).
+
+        The state changes asynchronously and arrives as :class:`~pyjexactyl.events.StatusChanged` events.
+        If another power action is still running, Wings answers with a
+        :class:`~pyjexactyl.events.DaemonError`.
+
+        Args:
+            signal: ``start``, ``stop``, ``restart`` or ``kill``.
+
+        Example:
+            >>> await console.set_power("restart")  # doctest: +SKIP
+        """
+
+    def request_stats(self) -> None:
+        """Asks Wings for one :class:`~pyjexactyl.events.Stats` event now (it sends them every second while
+        the server runs anyway).
+
+        Example:
+            >>> await console.request_stats()  # doctest: +SKIP
+        """
+
+    def request_logs(self) -> None:
+        """Asks Wings to replay the server's recent console lines (only while it runs).
+
+        Example:
+            >>> await console.request_logs()  # doctest: +SKIP
+        """
+
+    def wait_for_state(self, *states: str, timeout: float | None = None) -> str:
+        """Waits until the server's last known state is one of ``states`` (returns at once if it is already).
+
+        It watches the ``status`` events as they arrive, without consuming them: they are still delivered to
+        the iteration.
+
+        Args:
+            *states: ``offline``, ``starting``, ``running`` and/or ``stopping``.
+            timeout: Seconds to wait at most (``None``: no limit).
+
+        Returns:
+            The state reached.
+
+        Raises:
+            TimeoutError: ``timeout`` passed first.
+            ConsoleDisconnectedError: the session ended first.
+
+        Example:
+            >>> await console.set_power("start")  # doctest: +SKIP
+            >>> await console.wait_for_state("running", timeout=120)  # doctest: +SKIP
+            'running'
+        """
+
+    def __enter__(self) -> SyncConsoleSession:
+        """Connects and authenticates; the events start flowing.
+
+        Raises:
+            ForbiddenError: the key's user lacks ``websocket.connect`` on this server.
+            ConflictError: the server is suspended, installing, restoring or being transferred.
+            NotFoundError: no such server for this key.
+            ConsoleAuthError: Wings refused the token or the ``Origin``.
+            ConsoleDisconnectedError: the node could not be reached.
+        """
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Closes the session (see :meth:`close`)."""
+
+    def __iter__(self) -> Iterator[Event]:
+        """The session is its own iterator of events."""
+
+    def __next__(self) -> Event:
+        """The next event (see :mod:`pyjexactyl.events`). The iteration ends when the session is closed or
+        after :class:`~pyjexactyl.events.ServerDeleted`.
+
+        Raises:
+            ConsoleDisconnectedError: reconnecting failed for ``reconnect_timeout`` seconds.
+            ConsoleAuthError: Wings refused the session's token for a reason other than expiry.
+            JexactylApiError: the panel refused a new token (403, 404, 409) while reconnecting.
+        """
+
+
 class SyncRoot(Protocol):
     """The namespaces of the sync client :class:`~pyjexactyl.Jexactyl` (``api.client`` ...)."""
 
@@ -2021,3 +3672,9 @@ class SyncRoot(Protocol):
     servers: SyncServers
     user: SyncUsers
     users: SyncUsers
+    approvals: SyncApprovals
+    eggs: SyncEggs
+    database_hosts: SyncDatabaseHosts
+    mounts: SyncMounts
+    roles: SyncRoles
+    plugins: SyncPlugins

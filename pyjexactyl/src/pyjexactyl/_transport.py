@@ -1,14 +1,16 @@
-"""The HTTP transport: the only module that touches aiohttp.
+"""The HTTP and websocket transport: the only module that touches aiohttp.
 
 aiohttp's exceptions are translated here into :class:`~pyjexactyl.exceptions.PanelUnreachableError` and
-:class:`~pyjexactyl.exceptions.PanelTimeoutError`, so nothing above this layer knows aiohttp. Bodies are read
-chunk by chunk up to the client's ``max_response_bytes``
-(:class:`~pyjexactyl.exceptions.ResponseTooLargeError` past it).
+:class:`~pyjexactyl.exceptions.PanelTimeoutError` (HTTP), and into
+:class:`~pyjexactyl.exceptions.ConsoleDisconnectedError` and :class:`~pyjexactyl.exceptions.ConsoleAuthError`
+(the Wings websocket), so nothing above this layer knows aiohttp. Bodies are read chunk by chunk up to the
+client's ``max_response_bytes`` (:class:`~pyjexactyl.exceptions.ResponseTooLargeError` past it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -20,7 +22,16 @@ from yarl import URL
 
 from ._config import MAX_RESPONSE_BYTES
 from ._paths import describe_path
-from .exceptions import PanelTimeoutError, PanelUnreachableError, ResponseTooLargeError
+from .exceptions import (
+    ConsoleAuthError,
+    ConsoleDisconnectedError,
+    PanelTimeoutError,
+    PanelUnreachableError,
+    ResponseTooLargeError,
+)
+
+WS_CLOSE_TIMEOUT = 5.0
+"""Seconds to wait for the other side's close frame when closing a websocket."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,9 @@ class AiohttpTransport:
         self._owner = owner
         self._guard: AsyncGenerator[None, None] | None = None
         self._finalizer: weakref.finalize[..., AiohttpTransport] | None = None
+        self._ws_session: aiohttp.ClientSession | None = None
+        self._ws_guard: AsyncGenerator[None, None] | None = None
+        self._ws_finalizer: weakref.finalize[..., AiohttpTransport] | None = None
 
     async def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -81,14 +95,36 @@ class AiohttpTransport:
         connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit)
         session = self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         self._owns_session = True
+        self._guard, self._finalizer = await self._guard_session(session)
+        return session
+
+    async def _guard_session(
+        self, session: aiohttp.ClientSession, *, warn: bool = True
+    ) -> tuple[AsyncGenerator[None, None], weakref.finalize[..., AiohttpTransport]]:
+        """Makes sure a session this transport created is closed even if nobody calls :meth:`close`."""
         # Started here, on the loop the session belongs to, so that the loop knows it (asyncgen hooks).
-        guard = _close_when_abandoned(session, self._owner)
+        guard = _close_when_abandoned(session, self._owner, warn=warn)
         await anext(guard)
-        self._guard = guard
         # Holds the guard (and through it the session) outside this object, so that a transport collected as
         # garbage does not take its session along unclosed: the callback has the loop close it.
-        self._finalizer = weakref.finalize(self, _abandoned, asyncio.get_running_loop(), guard)
-        self._finalizer.atexit = False
+        finalizer = weakref.finalize(self, _abandoned, asyncio.get_running_loop(), guard)
+        finalizer.atexit = False
+        return guard, finalizer
+
+    async def _get_ws_session(self) -> aiohttp.ClientSession:
+        """The session websockets open on: the caller's session when one was given, else a second one of ours
+        whose connector has no connection limit. A websocket holds its connection for hours; on the HTTP pool
+        (``max_concurrency`` connections) 100 open consoles would leave no connection for the token requests
+        that keep them alive. Both sessions use aiohttp's default TLS verification and the same timeout."""
+        if not self._owns_session and self._session is not None and not self._session.closed:
+            return self._session
+        session = self._ws_session
+        if session is not None and not session.closed:
+            return session
+        session = self._ws_session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0), timeout=self._timeout
+        )
+        self._ws_guard, self._ws_finalizer = await self._guard_session(session, warn=False)
         return session
 
     async def send(
@@ -157,8 +193,50 @@ class AiohttpTransport:
             chunks.append(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
+    async def ws_connect(self, url: str, *, origin: str, heartbeat: float | None) -> WebSocket:
+        """Opens a websocket to Wings.
+
+        Args:
+            url: The ``ws://`` or ``wss://`` URL the panel's ``/websocket`` route returned.
+            origin: The ``Origin`` header (the panel URL: Wings refuses any other origin).
+            heartbeat: Seconds between pings; a socket that does not answer one within half of that is
+                treated as dropped. ``None`` sends no pings.
+
+        Raises:
+            ConsoleAuthError: Wings refused the handshake with 401 or 403 (an ``Origin`` it does not allow).
+            ConsoleDisconnectedError: the node could not be reached, refused the handshake otherwise, or did
+                not answer within the client's timeout.
+        """
+        shown = _describe_ws_url(url)
+        try:
+            session = await self._get_ws_session()
+            ws = await session.ws_connect(
+                url,
+                origin=origin,
+                heartbeat=heartbeat,
+                headers={"User-Agent": self._headers.get("User-Agent", "pyjexactyl")},
+                timeout=aiohttp.ClientWSTimeout(ws_close=min(WS_CLOSE_TIMEOUT, self._timeout.total or 30.0)),
+                autoclose=True,
+                autoping=True,
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in (401, 403):
+                raise ConsoleAuthError(
+                    f"Wings refused the websocket handshake at {shown} with {exc.status}: the node only accepts "
+                    f"the Origin it is configured for, and this client sends {origin!r}",
+                    reason=f"handshake refused ({exc.status})",
+                ) from None
+            raise ConsoleDisconnectedError(
+                f"Wings refused the websocket handshake at {shown} with {exc.status}", status=exc.status
+            ) from exc
+        except TimeoutError as exc:
+            raise ConsoleDisconnectedError(f"Wings did not answer the websocket handshake at {shown} in time") from exc
+        except aiohttp.ClientError as exc:
+            raise ConsoleDisconnectedError(f"Could not reach Wings at {shown}: {type(exc).__name__}: {exc}") from exc
+        return WebSocket(ws, shown)
+
     async def close(self) -> None:
-        """Closes the session if this transport created it."""
+        """Closes the sessions this transport created."""
         session, guard, finalizer = self._session, self._guard, self._finalizer
         self._session = self._guard = self._finalizer = None
         if finalizer is not None:
@@ -167,6 +245,14 @@ class AiohttpTransport:
             await session.close()
         if guard is not None:
             await guard.aclose()
+        ws_session, ws_guard, ws_finalizer = self._ws_session, self._ws_guard, self._ws_finalizer
+        self._ws_session = self._ws_guard = self._ws_finalizer = None
+        if ws_finalizer is not None:
+            ws_finalizer.detach()
+        if ws_session is not None and not ws_session.closed:
+            await ws_session.close()
+        if ws_guard is not None:
+            await ws_guard.aclose()
 
 
 def _too_large(response: aiohttp.ClientResponse, method: str, shown: str, limit: int) -> ResponseTooLargeError:
@@ -175,17 +261,21 @@ def _too_large(response: aiohttp.ClientResponse, method: str, shown: str, limit:
     return ResponseTooLargeError(response.status, method=method, path=shown, limit=limit, headers=response.headers)
 
 
-async def _close_when_abandoned(session: aiohttp.ClientSession, owner: str) -> AsyncGenerator[None, None]:
+async def _close_when_abandoned(
+    session: aiohttp.ClientSession, owner: str, *, warn: bool = True
+) -> AsyncGenerator[None, None]:
     """Suspended for as long as the transport's session is open. Closed by :meth:`AiohttpTransport.close`,
     or, if nobody calls it, by the event loop (``shutdown_asyncgens`` at the end of ``asyncio.run`` and of the
-    sync client's loop) or by :func:`_abandoned`: the session is then closed here, with one warning."""
+    sync client's loop) or by :func:`_abandoned`: the session is then closed here, with one warning (the
+    websocket session of the same client closes without one: one client, one warning)."""
     try:
         yield
     finally:
         if not session.closed:
             await session.close()
-            message = f"unclosed {owner}: close it with 'await api.close()' or 'async with'"
-            warnings.warn(message, ResourceWarning, stacklevel=1, source=session)
+            if warn:
+                message = f"unclosed {owner}: close it with 'await api.close()' or 'async with'"
+                warnings.warn(message, ResourceWarning, stacklevel=1, source=session)
 
 
 def _abandoned(loop: asyncio.AbstractEventLoop, guard: AsyncGenerator[None, None]) -> None:
@@ -203,6 +293,86 @@ _closing: set[asyncio.Task[None]] = set()
 
 
 def _close_guard(loop: asyncio.AbstractEventLoop, guard: AsyncGenerator[None, None]) -> None:
-    task = loop.create_task(guard.aclose())
+    task = loop.create_task(_aclose(guard))
     _closing.add(task)
     task.add_done_callback(_closing.discard)
+
+
+async def _aclose(guard: AsyncGenerator[None, None]) -> None:
+    # A transport that became garbage while its loop shuts down (an open console keeps it alive until
+    # asyncio.run cancels the console's task) can meet shutdown_asyncgens closing the same guard: "aclose():
+    # asynchronous generator is already running". Whichever runs first closes the session; the other has
+    # nothing left to do.
+    with contextlib.suppress(RuntimeError):
+        await guard.aclose()
+
+
+def _describe_ws_url(url: str) -> str:
+    """``wss://node:8080/api/servers/<uuid>/ws`` without a query (none is expected; never show one)."""
+    parsed = URL(url)
+    return str(parsed.with_query(None).with_fragment(None).with_user(None))
+
+
+class WebSocket:
+    """An open websocket to Wings, with aiohttp's messages reduced to text frames and one close.
+
+    Args:
+        ws: The aiohttp websocket.
+        shown: The URL to name in errors and logs.
+    """
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, shown: str) -> None:
+        self._ws = ws
+        self.url = shown
+        self.close_reason = ""
+        """The reason the other side gave in its close frame (``server deleted``), or why the socket failed."""
+
+    @property
+    def closed(self) -> bool:
+        """True once the socket is closed or closing."""
+        return self._ws.closed
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code once closed (1006 when the connection was lost without a close frame)."""
+        return self._ws.close_code
+
+    async def receive(self) -> str | None:
+        """The next text frame (binary frames are decoded as UTF-8), or ``None`` once the socket is closed.
+
+        Pings are answered and a missed heartbeat closes the socket inside aiohttp.
+        """
+        while True:
+            msg = await self._ws.receive()
+            if msg.type is aiohttp.WSMsgType.TEXT:
+                return str(msg.data)
+            if msg.type is aiohttp.WSMsgType.BINARY:
+                return bytes(msg.data).decode("utf-8", "replace")
+            if msg.type is aiohttp.WSMsgType.CLOSE:
+                self.close_reason = str(msg.extra or "")
+                continue  # autoclose answers it; CLOSED follows
+            if msg.type is aiohttp.WSMsgType.ERROR:
+                self.close_reason = f"{type(msg.data).__name__}: {msg.data}"
+                return None
+            if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                return None
+
+    async def send(self, text: str) -> None:
+        """Sends one text frame.
+
+        Raises:
+            ConsoleDisconnectedError: the socket is closed or the connection broke.
+        """
+        if self._ws.closed:
+            raise ConsoleDisconnectedError(f"The websocket to {self.url} is closed")
+        try:
+            await self._ws.send_str(text)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+            raise ConsoleDisconnectedError(f"The websocket to {self.url} broke while sending: {exc}") from exc
+
+    async def close(self, code: int = 1000) -> None:
+        """Closes the socket (waits briefly for Wings' close frame); never raises."""
+        try:
+            await self._ws.close(code=code)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError, TimeoutError):
+            pass

@@ -13,7 +13,9 @@ Everything derives from :class:`JexactylError`. An answer from the panel with an
         print(exc.status, exc.code, exc.detail)
 
 Network failures never reach the panel, so they have no status: :class:`PanelUnreachableError` and
-:class:`PanelTimeoutError`. No exception message or repr ever contains the API key.
+:class:`PanelTimeoutError`. A live console session (the Wings websocket) raises :class:`ConsoleError`
+subclasses: :class:`ConsoleAuthError` and :class:`ConsoleDisconnectedError`. No exception message or repr ever
+contains the API key or a websocket token.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ __all__ = [
     "STATUS_ERRORS",
     "BadRequestError",
     "ConflictError",
+    "ConsoleAuthError",
+    "ConsoleDisconnectedError",
+    "ConsoleError",
     "ErrorEntry",
     "ForbiddenError",
     "InvalidArgumentError",
@@ -43,6 +48,7 @@ __all__ = [
     "ServerError",
     "ServerOfflineError",
     "UnauthorizedError",
+    "UnsupportedByPanelError",
     "ValidationError",
     "error_from_response",
 ]
@@ -72,6 +78,48 @@ class PanelUnreachableError(JexactylError):
 
 class PanelTimeoutError(PanelUnreachableError):
     """The panel did not answer within the client's ``timeout``."""
+
+
+class ConsoleError(JexactylError):
+    """Base class of the errors of a live console session (the Wings websocket)."""
+
+
+class ConsoleAuthError(ConsoleError):
+    """Wings would not authenticate the console session, for a reason a fresh token does not fix.
+
+    Raised for a ``jwt error`` other than expiry (``jwt: missing connect permission``, ``jwt: server uuid
+    mismatch``, ``jwt: created too far in past (denylist)`` ...), for a token that is refused as expired again
+    right after a refresh, and for a handshake Wings refuses because of the ``Origin`` header.
+
+    Attributes:
+        reason: What Wings said, e.g. ``jwt: missing connect permission`` (never the token).
+    """
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reason={self.reason!r})"
+
+
+class ConsoleDisconnectedError(ConsoleError):
+    """The console's websocket could not be (re)established.
+
+    A session raises it from its iteration when it gave up reconnecting after ``reconnect_timeout``
+    seconds, and from ``async with`` when the first connection fails. ``__cause__`` is the last failure.
+
+    Attributes:
+        status: The HTTP status of a refused websocket handshake, if that was the failure.
+        attempts: Connection attempts made before giving up (0 when not from a reconnect).
+        downtime: Seconds since the socket dropped, when giving up after a reconnect.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 0, downtime: float = 0.0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+        self.downtime = downtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +247,55 @@ class ServerError(JexactylApiError):
 
 
 class ServerOfflineError(ServerError):
-    """502: the game server must be running for this (e.g. a console command to a stopped server)."""
+    """502: the game server must be running for this (e.g. a console command to a stopped server).
+
+    The panel answers 502 ``Server must be online in order to send commands.`` to ``POST /command``. A console
+    session raises the same error, with ``code="ConsoleServerOffline"`` and the status the panel would have
+    given, *before* sending a command while the server's last known state is ``offline``, because Wings
+    ignores such a command silently.
+    """
+
+
+class UnsupportedByPanelError(JexactylApiError):
+    """The panel does not offer this call: its kind (Pterodactyl, Jexactyl v3, Jexactyl v4, Pelican) lacks the
+    route, or has it but always fails there. Raised instead of the bare 404 (or 500), and before any request
+    when the library already knows the panel's kind.
+
+    Attributes:
+        panel: The panel's name as detected, e.g. ``"Pelican"`` (or ``"Pterodactyl or Jexactyl v4"`` when the
+            answers so far could not tell those two apart).
+        feature: What was asked for, e.g. ``"the store balance"``.
+        alternative: What to use instead, when there is something; ``None`` otherwise.
+        status: The panel's status when it answered (404 for a missing route, 500 for a broken one); 404 when
+            the call was refused before sending.
+    """
+
+    title = "Unsupported By Panel"
+
+    def __init__(
+        self,
+        panel: str,
+        feature: str,
+        alternative: str | None = None,
+        *,
+        status: int = 404,
+        method: str = "",
+        path: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.panel = panel
+        self.feature = feature
+        self.alternative = alternative
+        detail = f"{panel} does not offer {feature}."
+        if alternative:
+            detail += f" Use {alternative} instead."
+        super().__init__(status, "UnsupportedByPanel", detail, method=method, path=path, headers=headers)
+
+    def __repr__(self) -> str:
+        return (
+            f"UnsupportedByPanelError(panel={self.panel!r}, feature={self.feature!r}, "
+            f"alternative={self.alternative!r})"
+        )
 
 
 class MalformedResponseError(JexactylApiError):

@@ -1,10 +1,38 @@
-"""A fake Jexactyl / Pterodactyl panel for tests.
+"""A fake Jexactyl / Pterodactyl / Pelican panel for tests.
 
-:class:`FakePanel` serves the panel's HTTP API (the 69 client routes and 42 application routes of
-Pterodactyl 1.11 / Jexactyl v3) over real HTTP on ``127.0.0.1`` with aiohttp, with the panel's envelopes,
-errors, pagination, authentication, per-user rate limits, asynchronous power and backup behaviour, and
-fault injection. It depends only on aiohttp and the standard library, so it can serve as an independent
-reference for any client.
+:class:`FakePanel` serves the panel's HTTP API over real HTTP on ``127.0.0.1`` with aiohttp, with the panel's
+envelopes, errors, pagination, authentication, per-user rate limits, asynchronous power and backup behaviour,
+and fault injection. It depends only on aiohttp and the standard library, so it can serve as an independent
+reference for any client. Where the shared contract and the panel's own integration tests disagree, it follows
+the tests (e.g. SSH key fingerprints are bare base64 SHA-256; see ``docs/design.md``, "Contract corrections").
+
+``FakePanel(flavor=...)`` picks the panel:
+
+* ``"pterodactyl"`` (default): Pterodactyl 1.11 = Jexactyl v3's core; 69 client and 42 application routes,
+  ``ptlc_``/``ptla_`` keys, 720/240 requests per minute.
+* ``"jexactyl"``: Jexactyl v3: the default plus its 39 client and 5 application routes (store with balances
+  and costs, self-service servers, resource buying and earning, renewal, resource editing, client-side
+  deletion, referrals, tickets, coupons, Discord link, Spigot plugins, analytics notes, approvals, user
+  resources), the ``storefront`` (1/min, shared by store create, renew and delete), ``earn`` (1/min) and
+  ``server-edit`` (5/min) throttles, ``renewable``/``renewal``/``bg`` on the client server object,
+  ``discord_id``/``deployable``/``deploy_fee``/``private`` on application objects, and Jexactyl's core
+  differences (account activity 5 per page, optional restore ``truncate``, a ``plugin`` permission group). Its
+  broken routes answer 500 as Jexactyl does. ``panel.run_renewals(days)`` plays the daily renewal job
+  (suspension at 0 days, deletion at -7); ``panel.jexactyl.settings`` holds prices, limits and switches;
+  ``panel.add_coupon(...)``, ``panel.add_analytics_message(...)``.
+* ``"jexactyl4"``: Jexactyl v4 (Everest): two-factor disabled by ``DELETE /account/two-factor`` only, v4
+  tickets, a suspended account (``user.state = "suspended"``) gets 403, the client server object has
+  ``status`` but no ``is_suspended``/``is_installing`` and ``limits.oom_killer``, the account has no names;
+  application ``PATCH /servers/{id}`` instead of ``details``/``build``, ``POST /servers/{id}/toggle``,
+  ``POST /users/{id}/suspend``, ``GET /eggs/{id}``, v4 user/server/egg objects. Billing and the other
+  v4-only groups are not served.
+* ``"pelican"``: Pelican: ``pacc_``/``papp_`` keys, 256 requests per minute on both APIs and per-server
+  resource throttles (websocket 5/min, backup restore 3 per 15 min, database and allocation and schedule
+  create 2/min, subuser create 10 per 15 min, file pull 5 per 10 min); no two-factor routes,
+  ``DELETE /account/ssh-keys/{fingerprint}``, ``PUT /account/username``, ``PUT /backups/{b}/rename``,
+  ``POST /settings/description`` (rename ignores a description), a flat permission list, Pelican's account,
+  server, user and egg objects; no nests or locations but top-level eggs, database hosts, mounts, roles
+  (``Root Admin`` built in), plugins, server transfers and user roles.
 
 Async use::
 
@@ -62,7 +90,8 @@ Controls: ``console_output``, ``daemon_output``, ``daemon_message``, ``install_o
 (:class:`WingsConnection`), ``received``, ``sent``, ``history``, ``open_connections``; waits:
 ``await panel.wings.wait_for(predicate)`` and ``wait_for_sync``.
 
-Default seed (``seed=True``):
+Default seed (``seed=True``, every flavor; ``jexactyl`` adds store balances, renewable servers and a
+``WELCOME`` coupon, ``pelican`` the roles ``Root Admin`` and ``Support`` and an ``example-plugin``):
 
 * users: id 1 ``admin`` (admin@example.com, root admin) and id 2 ``alice`` (alice@example.com); password
   ``password``; each has a client key (``panel.admin.client_key``, ``panel.user.client_key``);
@@ -76,6 +105,7 @@ Default seed (``seed=True``):
 """
 
 from ._app import FakePanel
+from ._jexactyl_state import FakeAnalyticsMessage, FakeCoupon, JexactylSettings
 from ._state import (
     FakeActivity,
     FakeAllocation,
@@ -92,6 +122,7 @@ from ._state import (
     FakeSchedule,
     FakeServer,
     FakeSSHKey,
+    FakeStoreAccount,
     FakeSubuser,
     FakeTask,
     FakeUser,
@@ -103,8 +134,10 @@ from ._wings_events import StateOutput, WingsConnection, WingsFrame
 __all__ = [
     "FakeActivity",
     "FakeAllocation",
+    "FakeAnalyticsMessage",
     "FakeApiKey",
     "FakeBackup",
+    "FakeCoupon",
     "FakeDatabase",
     "FakeDatabaseHost",
     "FakeEgg",
@@ -117,10 +150,12 @@ __all__ = [
     "FakeSSHKey",
     "FakeSchedule",
     "FakeServer",
+    "FakeStoreAccount",
     "FakeSubuser",
     "FakeTask",
     "FakeUser",
     "FakeWings",
+    "JexactylSettings",
     "RecordedRequest",
     "StateOutput",
     "WingsConnection",

@@ -16,16 +16,17 @@ from typing import Any
 
 from aiohttp import web
 
-from ._application_routes import ROUTES as APPLICATION_ROUTES
 from ._application_routes import application_prelude
 from ._auth import authenticate, totp_code
-from ._client_routes import ROUTES as CLIENT_ROUTES
 from ._client_routes import client_prelude
 from ._envelope import GENERIC_500, PanelError, error_body
 from ._faults import Fault, FaultQueue
+from ._flavors import FLAVORS, routes_for
+from ._jexactyl_state import FakeAnalyticsMessage, FakeCoupon, JexactylData
+from ._jexactyl_store import run_renewals
 from ._ratelimit import FixedWindowLimiter, RateDecision, merge_headers
 from ._routing import Ctx, Route, Runtime, parse_json_body
-from ._seed import seed_default
+from ._seed import seed_default, seed_flavor
 from ._state import (
     FakeAllocation,
     FakeBackup,
@@ -135,15 +136,20 @@ def _html_page(status: int, title: str, *, proxy: bool = False) -> str:
 
 
 class FakePanel:
-    """A fake Jexactyl / Pterodactyl panel served over real HTTP on ``127.0.0.1``.
+    """A fake Jexactyl / Pterodactyl / Pelican panel served over real HTTP on ``127.0.0.1``.
 
-    It implements the client API (69 routes) and the application API (42 routes) of Pterodactyl
-    1.11 / Jexactyl v3 with the panel's envelopes, errors, pagination, authentication, rate limits and
-    asynchronous power / backup behaviour. See :mod:`pyjexactyl.testing` for an example and the seed.
+    By default it implements the client API (69 routes) and the application API (42 routes) of Pterodactyl
+    1.11 (= Jexactyl v3's core) with the panel's envelopes, errors, pagination, authentication, rate limits
+    and asynchronous power / backup behaviour; ``flavor`` picks another panel (see :mod:`pyjexactyl.testing`
+    for what each one changes, an example and the seed).
 
     Args:
-        client_rate_limit: requests per window per user on ``/api/client`` (``0`` disables the throttle).
-        application_rate_limit: requests per window per user on ``/api/application``.
+        flavor: ``"pterodactyl"`` (default), ``"jexactyl"`` (v3: store, renewal, tickets, referrals...),
+            ``"jexactyl4"`` or ``"pelican"``.
+        client_rate_limit: requests per window per user on ``/api/client`` (``0`` disables the throttle;
+            default: the flavor's, 720 or Pelican's 256).
+        application_rate_limit: requests per window per user on ``/api/application`` (default: the
+            flavor's, 240 or Pelican's 256).
         rate_period: window length in seconds (fixed window).
         latency: seconds every request waits before it is answered (concurrent requests overlap).
         power_delay: seconds each power-state step (and a reinstall) takes.
@@ -165,8 +171,9 @@ class FakePanel:
     def __init__(
         self,
         *,
-        client_rate_limit: int = 720,
-        application_rate_limit: int = 240,
+        flavor: str = "pterodactyl",
+        client_rate_limit: int | None = None,
+        application_rate_limit: int | None = None,
         rate_period: float = 60.0,
         latency: float = 0.0,
         power_delay: float = 0.2,
@@ -180,7 +187,15 @@ class FakePanel:
         websocket_stats_interval: float = 1.0,
         websocket_allowed_origins: Iterable[str] = (),
     ) -> None:
-        self.store = PanelStore(rng_seed=random_seed)
+        if flavor not in FLAVORS:
+            raise ValueError(f"unknown flavor {flavor!r}; choose one of {', '.join(FLAVORS)}")
+        spec = FLAVORS[flavor]
+        if client_rate_limit is None:
+            client_rate_limit = spec.client_limit
+        if application_rate_limit is None:
+            application_rate_limit = spec.application_limit
+        self.flavor = flavor
+        self.store = PanelStore(rng_seed=random_seed, flavor=flavor)
         self.runtime = Runtime(
             self.store, power_delay=power_delay, backup_duration=backup_duration, backup_throttle=backup_throttle
         )
@@ -203,6 +218,7 @@ class FakePanel:
             result = seed_default(self.store)
             self._admin, self._user = result.admin, result.user
             self._application_key = result.application_key.token
+            seed_flavor(self.store, result)
         #: the fake Wings: websocket controls, records and knobs (see :class:`FakeWings`)
         self.wings = FakeWings(
             self.runtime,
@@ -564,6 +580,35 @@ class FakePanel:
             raise ValueError("the user has no two-factor secret yet")
         return totp_code(user.totp_secret)
 
+    # ================================================================================ Jexactyl v3
+    @property
+    def jexactyl(self) -> JexactylData:
+        """Jexactyl v3's own records: ``settings`` (prices, limits, renewal cost and period, switches),
+        tickets, referral codes, coupons, analytics notes (served with ``flavor="jexactyl"``)."""
+        return self.store.jexactyl
+
+    def add_coupon(self, code: str, credits: int, *, uses: int = 1, expired: bool = False) -> FakeCoupon:
+        """Add a store coupon worth ``credits`` that can be used ``uses`` times."""
+        with self.store.lock:
+            coupon = FakeCoupon(code, credits, uses, expired)
+            self.store.jexactyl.coupons[code] = coupon
+            return coupon
+
+    def add_analytics_message(
+        self, server: FakeServer, title: str, content: str, kind: str = "warning"
+    ) -> FakeAnalyticsMessage:
+        """Add an analytics note about ``server`` (``GET /servers/{s}/analytics/messages``)."""
+        with self.store.lock:
+            message = FakeAnalyticsMessage(self.store.next_id("analytics_messages"), server.id, title, content, kind)
+            self.store.jexactyl.analytics_messages.append(message)
+            return message
+
+    def run_renewals(self, days: int = 1) -> list[FakeServer]:
+        """Run Jexactyl's daily renewal job ``days`` times: every renewable server loses a day of ``renewal``,
+        is suspended when it reaches 0 and deleted at -7. Returns the deleted servers."""
+        with self.store.lock:
+            return run_renewals(self.store, self.runtime, days)
+
     # ================================================================================ knobs
     def console_output(self, server: FakeServer | int | str, *lines: str) -> None:
         """Make ``server`` print ``lines`` on its console (every websocket and the history see them).
@@ -829,12 +874,22 @@ def build_app(panel: FakePanel) -> web.Application:
         return response
 
     app = web.Application(middlewares=[pipeline], client_max_size=64 * 1024 * 1024)
-    for spec in [*CLIENT_ROUTES, *APPLICATION_ROUTES]:
+    for spec in routes_for(panel.flavor):
         if spec.method == "GET":
             app.router.add_get(spec.path, _make_handler(panel, spec), allow_head=True)
         else:
             app.router.add_route(spec.method, spec.path, _make_handler(panel, spec))
     return app
+
+
+def _throttle_subject(panel: FakePanel, spec: Route, request: web.Request, user: FakeUser) -> str:
+    """Whose window a route throttle counts: the user's, or the server's (Pelican's resource limits)."""
+    if spec.throttle_scope == "server":
+        with panel.store.lock:
+            server = panel.store.find_server(request.match_info.get("server", ""))
+        if server is not None:
+            return server.uuid
+    return user.uuid
 
 
 def _make_handler(panel: FakePanel, spec: Route) -> Any:
@@ -854,8 +909,9 @@ def _make_handler(panel: FakePanel, spec: Route) -> Any:
         if limiter.enabled:
             decisions.append(limiter.hit(f"{spec.api}:{user.uuid}"))
         if spec.throttle is not None and decisions and decisions[0].allowed:
-            route_limiter = panel._route_limiter(spec.path, *spec.throttle)
-            decisions.append(route_limiter.hit(f"{spec.path}:{user.uuid}"))
+            bucket = spec.throttle_bucket or spec.path
+            route_limiter = panel._route_limiter(bucket, *spec.throttle)
+            decisions.append(route_limiter.hit(f"{bucket}:{_throttle_subject(panel, spec, request, user)}"))
         headers = merge_headers(decisions)
         if any(not d.allowed for d in decisions):
             raise PanelError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=headers)

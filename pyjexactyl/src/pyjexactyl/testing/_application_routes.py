@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -96,8 +97,8 @@ def _list(
 def _list_including(
     ctx: Ctx,
     rows: Sequence[T],
-    transform: Callable[[PanelStore, T, set[str]], JsonDict],
-    includes: set[str] | None = None,
+    transform: Callable[[PanelStore, T, AbstractSet[str]], JsonDict],
+    includes: AbstractSet[str] | None = None,
 ) -> web.StreamResponse:
     """:func:`_list` of ``rows`` transformed with the request's ``include`` names (or ``includes``)."""
     names = ctx.includes() if includes is None else includes
@@ -590,7 +591,7 @@ def delete_location(ctx: Ctx) -> web.StreamResponse:
 
 
 # ===================================================================================== servers
-def _server_includes(ctx: Ctx) -> set[str]:
+def _server_includes(ctx: Ctx) -> AbstractSet[str]:
     includes = ctx.includes()
     if "transfer" in includes:
         raise PanelError(500, "BadMethodCallException", GENERIC_500)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import struct
 import time
 from collections.abc import Mapping
 
 from ._envelope import PanelError, forbidden
+from ._iprange import in_range
 from ._state import FakeApiKey, FakeUser
 from ._store import PanelStore
 
@@ -60,17 +60,7 @@ def authenticate(store: PanelStore, headers: Mapping[str, str], api: str, remote
 
 
 def _ip_allowed(remote: str, allowed: list[str]) -> bool:
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return False
-    for entry in allowed:
-        try:
-            if address in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    return any(in_range(remote, entry) for entry in allowed)
 
 
 def totp_code(secret: str, at: float | None = None, step: int = 30) -> str:

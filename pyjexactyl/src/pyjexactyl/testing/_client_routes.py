@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import ipaddress
 import math
 import re
 import string
@@ -16,6 +15,7 @@ from aiohttp import web
 from . import _files as files
 from . import _transformers as t
 from ._auth import verify_totp
+from ._cron import CronError, next_run
 from ._envelope import (
     BINDING_MISS,
     NO_ACCESS,
@@ -33,6 +33,7 @@ from ._envelope import (
     single_issue,
     validation_error,
 )
+from ._iprange import valid_range
 from ._routing import Ctx, Route, RouteTable, accepted_empty_array, json_response, no_content, require_string_query
 from ._sshkeys import SSHKeyError, parse_public_key
 from ._state import FakeActivity, FakeBackup, FakeSchedule, FakeServer, FakeSSHKey, FakeTask, utcnow
@@ -141,8 +142,17 @@ RESOLVERS: dict[str, Callable[[Ctx, str], Any]] = {
 }
 
 
+def _suspended_account(ctx: Ctx) -> None:
+    """Jexactyl v4's ``SuspendedAccount`` middleware: a suspended account gets 403 on account and server
+    routes."""
+    if ctx.store.flavor == "jexactyl4" and ctx.user.state == "suspended":
+        raise forbidden()
+
+
 def client_prelude(ctx: Ctx, spec: Route) -> None:
     """Server binding, access (404), state gate (409), sub-resource bindings (404), permission (403)."""
+    if spec.path.startswith("/api/client/account"):
+        _suspended_account(ctx)
     ref = ctx.params.get("server")
     if ref is not None:
         server = ctx.store.find_server(ref)
@@ -150,6 +160,7 @@ def client_prelude(ctx: Ctx, spec: Route) -> None:
             raise not_found(BINDING_MISS)
         if not ctx.store.can_access(ctx.user, server):
             raise not_found(NO_ACCESS)
+        _suspended_account(ctx)
         ctx.server = server
         if spec.gate:
             detail = gate_detail(ctx, server)
@@ -235,7 +246,7 @@ def permissions(ctx: Ctx) -> web.StreamResponse:
 @route("GET", "/account")
 def account(ctx: Ctx) -> web.StreamResponse:
     """3. ``GET /account``."""
-    return json_response(t.client_account(ctx.user))
+    return json_response(t.client_account(ctx.user, ctx.store.flavor))
 
 
 @route("GET", "/account/two-factor")
@@ -362,26 +373,23 @@ def list_api_keys(ctx: Ctx) -> web.StreamResponse:
     return json_response(list_of(t.api_key(k) for k in keys))
 
 
-def _valid_ip_or_cidr(value: Any) -> bool:
-    try:
-        if "/" in str(value):
-            ipaddress.ip_network(str(value), strict=False)
-        else:
-            ipaddress.ip_address(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
-
-
 @route("POST", "/account/api-keys")
 def create_api_key(ctx: Ctx) -> web.StreamResponse:
     """11. ``POST /account/api-keys``."""
-    ctx.validate([("description", "required|nullable|string|max:500"), ("allowed_ips", "nullable|array|max:50")])
+    issues = validate(
+        ctx.data if isinstance(ctx.data, dict) else {},
+        [
+            ("description", "required|nullable|string|max:500"),
+            ("allowed_ips", "nullable|array|max:50"),
+            ("allowed_ips.*", "string"),
+        ],
+    )
     ips = ctx.field("allowed_ips") or []
-    issues = [
-        ValidationIssue(f"allowed_ips.{i}", None, f"The allowed ips.{i} must be a valid IP address or CIDR range.")
+    # The request's after-hook: one error per entry the panel's IP library cannot parse, quoting the entry.
+    issues += [
+        ValidationIssue(f"allowed_ips.{i}", None, f'"{ip}" is not a valid IP address or CIDR range.')
         for i, ip in enumerate(ips if isinstance(ips, list) else [])
-        if not _valid_ip_or_cidr(ip)
+        if isinstance(ip, str) and not valid_range(ip)
     ]
     if issues:
         raise validation_error(issues)
@@ -773,10 +781,6 @@ def upload_url(ctx: Ctx) -> web.StreamResponse:
 
 
 # ----------------------------------------------------------------------------------- schedules
-_CRON_PART = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
-_DAY_NAMES = re.compile(r"^(\*|[a-zA-Z0-9]+(-[a-zA-Z0-9]+)?)(/\d+)?(,(\*|[a-zA-Z0-9]+(-[a-zA-Z0-9]+)?)(/\d+)?)*$")
-
-
 def _schedule_rules() -> list[tuple[str, Any]]:
     return [
         ("name", "required|string|max:191"),
@@ -789,7 +793,14 @@ def _schedule_rules() -> list[tuple[str, Any]]:
     ]
 
 
+def _flag(ctx: Ctx, name: str) -> bool:
+    """PHP's ``(bool) $request->input(name)``: absent, ``false``, ``0`` and ``"0"`` are false."""
+    value = ctx.field(name)
+    return bool(value) and value not in ("0", 0)
+
+
 def _apply_schedule(ctx: Ctx, schedule: Any) -> None:
+    """``ScheduleController::store`` / ``update``: the fields as sent, the next run from the cron library."""
     month = ctx.field("month")
     if month is None:
         raise PanelError(
@@ -797,22 +808,25 @@ def _apply_schedule(ctx: Ctx, schedule: Any) -> None:
         )
     parts = [str(ctx.field(n)) for n in ("minute", "hour", "day_of_month")] + [str(month)]
     day_of_week = str(ctx.field("day_of_week"))
-    if not all(_CRON_PART.match(p) for p in parts) or not _DAY_NAMES.match(day_of_week):
-        raise display_error("DisplayException", "The cron data provided does not evaluate to a valid expression.")
+    try:
+        next_run_at = next_run(parts[0], parts[1], parts[2], parts[3], day_of_week)
+    except CronError:
+        raise display_error(
+            "DisplayException", "The cron data provided does not evaluate to a valid expression."
+        ) from None
+    active = _flag(ctx, "is_active")
+    if schedule.is_active != active:
+        # "Toggle the processing state of the scheduled task when it is enabled or disabled so that an invalid
+        # state can be reset without manual database intervention" (panel issue 2425).
+        schedule.is_processing = False
     schedule.name = str(ctx.field("name"))
     schedule.minute, schedule.hour, schedule.day_of_month = parts[0], parts[1], parts[2]
     schedule.month = parts[3]
     schedule.day_of_week = day_of_week
-    if ctx.has("is_active"):
-        schedule.is_active = bool(ctx.field("is_active")) and ctx.field("is_active") not in ("0", 0)
-    if ctx.has("only_when_online"):
-        schedule.only_when_online = bool(ctx.field("only_when_online")) and ctx.field("only_when_online") not in (
-            "0",
-            0,
-        )
-    now = utcnow()
-    schedule.next_run_at = (now + _dt.timedelta(minutes=1)).replace(second=0)
-    schedule.updated_at = now
+    schedule.is_active = active
+    schedule.only_when_online = _flag(ctx, "only_when_online")
+    schedule.next_run_at = next_run_at
+    schedule.updated_at = utcnow()
 
 
 @route("GET", SERVER + "/schedules", perm="schedule.read")
@@ -825,7 +839,7 @@ def list_schedules(ctx: Ctx) -> web.StreamResponse:
 def create_schedule(ctx: Ctx) -> web.StreamResponse:
     """40. ``POST /servers/{server}/schedules``."""
     ctx.validate(_schedule_rules())
-    schedule = FakeSchedule(id=0, server_id=ctx.srv.id, name="")
+    schedule = FakeSchedule(id=0, server_id=ctx.srv.id, name="", is_active=False)
     _apply_schedule(ctx, schedule)
     schedule.id = ctx.store.next_id("schedules")
     ctx.srv.schedules.append(schedule)
@@ -851,11 +865,20 @@ def update_schedule(ctx: Ctx) -> web.StreamResponse:
 
 @route("POST", SERVER + "/schedules/{schedule}/execute", perm="schedule.update")
 def execute_schedule(ctx: Ctx) -> web.StreamResponse:
-    """43. ``POST /servers/{server}/schedules/{schedule}/execute`` (202, body ``[]``)."""
+    """43. ``POST /servers/{server}/schedules/{schedule}/execute`` (202, body ``[]``).
+
+    ``ProcessScheduleService``: refused without tasks; the schedule's active state does not matter.
+    """
     schedule = ctx.resolved["schedule"]
-    if not schedule.is_active:
-        raise bad_request("Cannot trigger schedule exection for a schedule that is not currently active.")
+    if not schedule.tasks:
+        raise display_error("DisplayException", "Cannot process schedule for task execution: no tasks are registered.")
     server = ctx.srv
+    try:
+        schedule.next_run_at = next_run(
+            schedule.minute, schedule.hour, schedule.day_of_month, schedule.month, schedule.day_of_week
+        )
+    except CronError:
+        pass
     schedule.last_run_at = utcnow()
     for task in sorted(schedule.tasks, key=lambda x: x.sequence_id):
         if task.action == "command" and server.state in ("running", "starting"):

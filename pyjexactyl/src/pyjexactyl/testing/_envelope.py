@@ -11,12 +11,14 @@ __all__ = [
     "BINDING_MISS",
     "NOT_FOR_SERVER",
     "NO_ACCESS",
+    "Includes",
     "PanelError",
     "ValidationIssue",
     "bad_request",
     "display_error",
     "error_body",
     "forbidden",
+    "include",
     "item",
     "list_of",
     "not_found",
@@ -42,6 +44,33 @@ def item(obj: str, attributes: Mapping[str, Any] | None, meta: Mapping[str, Any]
     if meta:
         out["meta"] = dict(meta)
     return out
+
+
+class Includes(frozenset[str]):
+    """The names of ``?include=`` plus what the caller's key may read.
+
+    The panel's application transformers check the key's ``r_<resource>`` read bit before each include and
+    answer a :func:`null_resource` when it is missing (a root admin's account key passes every check).
+    """
+
+    readable: Callable[[str], bool]
+
+    def __new__(cls, names: Iterable[str] = (), readable: Callable[[str], bool] | None = None) -> Includes:
+        self = super().__new__(cls, names)
+        self.readable = readable if readable is not None else (lambda resource: True)
+        return self
+
+
+def include(
+    includes: Iterable[str] | None, name: str, resource: str, build: Callable[[], JsonDict]
+) -> JsonDict | None:
+    """The relationship ``name`` when it was asked for: ``build()``, or a null resource when the key may not
+    read ``resource``; ``None`` when it was not asked for."""
+    if not includes or name not in includes:
+        return None
+    if isinstance(includes, Includes) and not includes.readable(resource):
+        return null_resource()
+    return build()
 
 
 def null_resource() -> JsonDict:

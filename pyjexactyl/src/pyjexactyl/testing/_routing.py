@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from multidict import MultiMapping
 
-from ._envelope import PanelError, bad_request, single_issue
+from ._envelope import Includes, PanelError, bad_request, single_issue
 from ._state import FakeApiKey, FakeServer, FakeUser
 from ._store import PanelStore
 from ._validation import MISSING, RuleSpec, enforce
@@ -151,13 +151,20 @@ class Ctx:
         payload = self.data if data is None else data
         enforce(payload if isinstance(payload, Mapping) else {}, rules, attributes)
 
-    def includes(self) -> set[str]:
-        """``include=a,b`` or ``include[]=a`` as a set."""
+    def includes(self) -> Includes:
+        """``include=a,b`` or ``include[]=a``, with what the key may read (application ``r_*`` bits)."""
         names: set[str] = set()
         for key, value in self.request.query.items():
             if key in ("include", "include[]"):
                 names.update(part.strip() for part in value.split(",") if part.strip())
-        return names
+        return Includes(names, self.can_read)
+
+    def can_read(self, resource: str) -> bool:
+        """``BaseTransformer::authorize``: an application key needs the read bit of ``resource``; an account
+        key (a root admin's, on the application API) passes."""
+        if self.key.kind != "application":
+            return True
+        return bool(self.key.permissions.get(f"r_{resource}", 0) & 1)
 
     def page_params(self, default: int, maximum: int | None) -> tuple[int, int]:
         """``(page, per_page)`` from the query, clamped the way the panel does."""
@@ -230,6 +237,11 @@ class Route:
     gate: bool = True
     throttle: tuple[int, float] | None = None
     raw_body: bool = False
+    #: Routes with the same bucket share one throttle window (Jexactyl's ``storefront``); default: the path.
+    throttle_bucket: str | None = None
+    #: ``"user"``: one window per user (Laravel's named limiters); ``"server"``: per server (Pelican's
+    #: resource limits).
+    throttle_scope: str = "user"
 
 
 class RouteTable:
@@ -250,12 +262,28 @@ class RouteTable:
         gate: bool = True,
         throttle: tuple[int, float] | None = None,
         raw_body: bool = False,
+        throttle_bucket: str | None = None,
+        throttle_scope: str = "user",
     ) -> Callable[[Handler], Handler]:
         """Decorator registering ``handler`` for ``method prefix+path``."""
 
         def decorator(handler: Handler) -> Handler:
             full = (self.prefix + path).rstrip("/") if path != "" else self.prefix
-            self.routes.append(Route(method, full or "/", handler, self.api, perm, acl, gate, throttle, raw_body))
+            self.routes.append(
+                Route(
+                    method,
+                    full or "/",
+                    handler,
+                    self.api,
+                    perm,
+                    acl,
+                    gate,
+                    throttle,
+                    raw_body,
+                    throttle_bucket,
+                    throttle_scope,
+                )
+            )
             return handler
 
         return decorator

@@ -34,10 +34,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._jexactyl_state import FakeCoupon
+from ._pelican_state import ROOT_ADMIN_ROLE, FakePlugin, FakeRole
 from ._state import FakeApiKey, FakeServer, FakeUser
 from ._store import PanelStore
 
-__all__ = ["PAPER_STARTUP", "SeedResult", "seed_default"]
+__all__ = ["PAPER_STARTUP", "SeedResult", "seed_default", "seed_flavor"]
 
 PAPER_STARTUP = (
     "java -Xms128M -XX:MaxRAMPercentage=95.0 -Dterminal.jline=false -Dterminal.ansi=true -jar {{SERVER_JARFILE}}"
@@ -131,3 +133,31 @@ def seed_default(store: PanelStore) -> SeedResult:
     installing = store.create_server(user, "Installing Server", status="installing")
     admin_server = store.create_server(admin, "Admin Server")
     return SeedResult(admin, user, application_key, [survival, creative, suspended, installing, admin_server])
+
+
+def seed_flavor(store: PanelStore, seeded: SeedResult) -> None:
+    """What a flavor adds to the default seed.
+
+    ``jexactyl``: ``alice`` holds a store balance of 500 credits and 100 % cpu, 2048 MiB memory, 4096 MiB disk,
+    1 slot, port, backup and database; her servers are renewable with 7 days left (``Admin Server`` is not);
+    a coupon ``WELCOME`` is worth 100 credits, 5 uses.
+
+    ``pelican``: role 1 ``Root Admin`` (held by ``admin``) and role 2 ``Support``; a plugin ``example-plugin``
+    that is not installed.
+    """
+    if store.flavor == "pelican":
+        root = FakeRole(store.next_id("roles"), ROOT_ADMIN_ROLE)
+        support = FakeRole(store.next_id("roles"), "Support")
+        store.pelican.roles.update({root.id: root, support.id: support})
+        store.pelican.user_roles[seeded.admin.id] = [root.id]
+        store.pelican.plugins["example-plugin"] = FakePlugin("example-plugin", "Example Plugin")
+        return
+    if store.flavor != "jexactyl":
+        return
+    account = seeded.user.store
+    account.balance, account.cpu, account.memory, account.disk = 500, 100, 2048, 4096
+    account.slots = account.ports = account.backups = account.databases = 1
+    for server in seeded.servers:
+        server.renewable = server.owner_id == seeded.user.id
+        server.renewal = store.jexactyl.settings.renewal_default
+    store.jexactyl.coupons["WELCOME"] = FakeCoupon("WELCOME", 100, uses=5)

@@ -30,6 +30,7 @@ __all__ = [
     "FakeSSHKey",
     "FakeSchedule",
     "FakeServer",
+    "FakeStoreAccount",
     "FakeSubuser",
     "FakeTask",
     "FakeUser",
@@ -57,6 +58,21 @@ def utcnow() -> _dt.datetime:
 
 
 @dataclass
+class FakeStoreAccount:
+    """A Jexactyl v3 user's store: credits and the resources bought but not yet put into a server (cpu in
+    percent, memory and disk in MiB)."""
+
+    balance: int = 0
+    cpu: int = 0
+    memory: int = 0
+    disk: int = 0
+    slots: int = 0
+    ports: int = 0
+    backups: int = 0
+    databases: int = 0
+
+
+@dataclass
 class FakeUser:
     """A panel account.
 
@@ -79,6 +95,14 @@ class FakeUser:
     client_key: str = field(default="", repr=False)
     created_at: _dt.datetime = field(default_factory=utcnow)
     updated_at: _dt.datetime = field(default_factory=utcnow)
+    #: Jexactyl v3: the store, e-mail verification, Discord link, approval and used referral code.
+    store: FakeStoreAccount = field(default_factory=FakeStoreAccount)
+    verified: bool = True
+    discord_id: str | None = None
+    approved: bool = True
+    referral_code: str | None = None
+    #: Jexactyl v4: ``"active"`` or ``"suspended"`` (a suspended account gets 403 on account and server routes).
+    state: str = "active"
 
     @property
     def image(self) -> str:
@@ -144,6 +168,9 @@ class FakeNode:
     daemon_base: str = "/var/lib/pterodactyl/volumes"
     daemon_token_id: str = ""
     daemon_token: str = field(default="", repr=False)
+    #: Jexactyl v3: whether the store may deploy here, and the credits it costs.
+    deployable: bool = True
+    deploy_fee: int = 0
     created_at: _dt.datetime = field(default_factory=utcnow)
     updated_at: _dt.datetime = field(default_factory=utcnow)
 
@@ -170,6 +197,8 @@ class FakeNest:
     name: str
     author: str = "support@pterodactyl.io"
     description: str | None = None
+    #: Jexactyl v3: a private nest is hidden from the store.
+    private: bool = False
     created_at: _dt.datetime = field(default_factory=utcnow)
     updated_at: _dt.datetime = field(default_factory=utcnow)
 
@@ -415,6 +444,13 @@ class FakeServer:
     network_rx_bytes: int = 0
     network_tx_bytes: int = 0
     started_monotonic: float | None = None
+    #: Jexactyl v3: whether the server must be renewed, the days left (the daily job suspends it at 0 and
+    #: deletes it at -7) and its background image.
+    renewable: bool = False
+    renewal: int = 7
+    bg: str | None = None
+    #: Jexactyl v4: the subuser limit (``feature_limits.subusers``).
+    subuser_limit: int | None = None
     installed_at: _dt.datetime | None = field(default_factory=utcnow)
     created_at: _dt.datetime = field(default_factory=utcnow)
     updated_at: _dt.datetime = field(default_factory=utcnow)

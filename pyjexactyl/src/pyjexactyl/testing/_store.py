@@ -12,6 +12,8 @@ import uuid as _uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._jexactyl_state import JexactylData
+from ._pelican_state import PelicanData
 from ._state import (
     APPLICATION_RESOURCES,
     FakeActivity,
@@ -33,10 +35,19 @@ from ._state import (
     FakeUser,
     utcnow,
 )
+from ._validation import check_rule_string
 
 __all__ = ["ALL_PERMISSIONS", "PERMISSION_CATALOGUE", "PanelStore"]
 
 _ALNUM = string.ascii_letters + string.digits
+
+#: ``(client, application)`` key prefixes by flavor (Pelican renamed them).
+KEY_PREFIXES: dict[str, tuple[str, str]] = {
+    "pterodactyl": ("ptlc_", "ptla_"),
+    "jexactyl": ("ptlc_", "ptla_"),
+    "jexactyl4": ("ptlc_", "ptla_"),
+    "pelican": ("pacc_", "papp_"),
+}
 
 PERMISSION_CATALOGUE: dict[str, dict[str, Any]] = {
     "websocket": {
@@ -174,8 +185,14 @@ class PanelStore:
     :attr:`lock`, so tests may change state from another thread while the server runs.
     """
 
-    def __init__(self, *, rng_seed: int | None = 0x5EED) -> None:
+    def __init__(self, *, rng_seed: int | None = 0x5EED, flavor: str = "pterodactyl") -> None:
         self.lock = threading.RLock()
+        #: Which panel the fake plays: ``pterodactyl``, ``jexactyl``, ``jexactyl4`` or ``pelican``.
+        self.flavor = flavor
+        #: Jexactyl v3's own records (settings, tickets, referral codes, coupons...).
+        self.jexactyl = JexactylData()
+        #: Pelican's own records (roles, mounts, plugins, transfers).
+        self.pelican = PelicanData()
         #: attached to every server as ``FakeServer._on_state`` (set by the fake Wings)
         self.state_listener: Callable[[FakeServer, str, str], None] | None = None
         self.rng = random.Random(rng_seed)
@@ -249,7 +266,7 @@ class PanelStore:
         """Insert an API key; application keys default to read+write on every resource."""
         if kind not in ("client", "application"):
             raise ValueError("kind must be 'client' or 'application'")
-        prefix = "ptlc_" if kind == "client" else "ptla_"
+        prefix = KEY_PREFIXES.get(self.flavor, KEY_PREFIXES["pterodactyl"])[kind == "application"]
         while True:
             identifier = prefix + self.random_string(11)
             if identifier not in self.api_keys:
@@ -282,6 +299,10 @@ class PanelStore:
         if key.expires_at is not None and key.expires_at < utcnow():
             return None
         return key
+
+    def admin_role(self, user: FakeUser) -> tuple[int | None, str | None]:
+        """Jexactyl v4's ``admin_role_id`` / ``role_name``: a root admin shows the panel's built-in role."""
+        return (None, "Root Administrator") if user.root_admin else (None, None)
 
     def user_by_email(self, email: str) -> FakeUser | None:
         """Case-insensitive e-mail lookup."""
@@ -361,6 +382,7 @@ class PanelStore:
                 raise TypeError(f"unknown egg field {key!r}")
             setattr(egg, key, value)
         for spec in variables:
+            check_rule_string(str(spec.get("rules", "nullable|string")))
             egg.variables.append(FakeEggVariable(id=self.next_id("egg_variables"), egg_id=egg.id, **spec))
         self.eggs[egg.id] = egg
         return egg

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import time
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-from ._envelope import JsonDict, item, list_of, null_resource
+from . import _flavor_shapes as shapes
+from ._envelope import JsonDict, include, item, list_of, null_resource
 from ._state import (
     FakeActivity,
     FakeAllocation,
@@ -48,20 +51,18 @@ def raw_ts(value: _dt.datetime | None) -> str | None:
 
 
 # ====================================================================================== client
-def client_account(user: FakeUser) -> JsonDict:
+def client_account(user: FakeUser, flavor: str = "pterodactyl") -> JsonDict:
     """``GET /account``."""
-    return item(
-        "user",
-        {
-            "id": user.id,
-            "admin": user.root_admin,
-            "username": user.username,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "language": user.language,
-        },
-    )
+    attributes = {
+        "id": user.id,
+        "admin": user.root_admin,
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": user.language,
+    }
+    return item("user", shapes.client_account(flavor, user, attributes))
 
 
 def client_nested_user(user: FakeUser) -> JsonDict:
@@ -152,7 +153,7 @@ def feature_limits(server: FakeServer) -> JsonDict:
     }
 
 
-def client_server(store: PanelStore, server: FakeServer, user: FakeUser, includes: set[str]) -> JsonDict:
+def client_server(store: PanelStore, server: FakeServer, user: FakeUser, includes: AbstractSet[str]) -> JsonDict:
     """Client ``server`` with the default ``allocations`` and ``variables`` relationships."""
     node = store.nodes[server.node_id]
     egg = store.eggs.get(server.egg_id)
@@ -177,6 +178,8 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
         "is_installing": server.status in ("installing", "install_failed"),
         "is_transferring": server.transferring,
     }
+    if store.flavor == "jexactyl":
+        attributes.update({"renewable": server.renewable, "renewal": server.renewal, "bg": server.bg})
     relationships: JsonDict = {}
     if store.has_permission(user, server, "allocation.read"):
         allocations = [client_allocation(a, server) for a in store.server_allocations(server)]
@@ -189,14 +192,19 @@ def client_server(store: PanelStore, server: FakeServer, user: FakeUser, include
     else:
         relationships["variables"] = null_resource()
     if "egg" in includes:
-        relationships["egg"] = item("egg", {"uuid": egg.uuid, "name": egg.name}) if egg else null_resource()
+        if egg is None:
+            relationships["egg"] = null_resource()
+        elif store.flavor == "jexactyl":  # Jexactyl v3's client egg transformer dropped the uuid
+            relationships["egg"] = item("egg", {"name": egg.name})
+        else:
+            relationships["egg"] = item("egg", {"uuid": egg.uuid, "name": egg.name})
     if "subusers" in includes:
         if store.has_permission(user, server, "user.read"):
             relationships["subusers"] = list_of(client_subuser(store, s) for s in server.subusers)
         else:
             relationships["subusers"] = null_resource()
     attributes["relationships"] = relationships
-    return item("server", attributes)
+    return item("server", shapes.client_server(store.flavor, server, egg, attributes))
 
 
 def resource_usage(server: FakeServer) -> JsonDict:
@@ -430,6 +438,17 @@ def activity(store: PanelStore, entry: FakeActivity, viewer: FakeUser, include_a
 
 
 # ================================================================================= application
+def _relationships(includes: Iterable[str] | None, *specs: tuple[str, str, Callable[[], JsonDict]]) -> JsonDict:
+    """``{name: relationship}`` for each ``(name, r_* resource, build)`` the request included (see
+    :func:`~pyjexactyl.testing._envelope.include`)."""
+    out: JsonDict = {}
+    for name, resource, build in specs:
+        value = include(includes, name, resource, build)
+        if value is not None:
+            out[name] = value
+    return out
+
+
 def with_relationships(kind: str, attributes: JsonDict, relationships: JsonDict) -> JsonDict:
     """``item(kind, attributes)``, with ``attributes.relationships`` only when an include added one."""
     if relationships:
@@ -437,11 +456,12 @@ def with_relationships(kind: str, attributes: JsonDict, relationships: JsonDict)
     return item(kind, attributes)
 
 
-def app_user(store: PanelStore, user: FakeUser, includes: set[str] | None = None) -> JsonDict:
+def app_user(store: PanelStore, user: FakeUser, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``user``."""
     attributes: JsonDict = {
         "id": user.id,
         "external_id": user.external_id,
+        **({"discord_id": user.discord_id} if store.flavor == "jexactyl" else {}),
         "uuid": user.uuid,
         "username": user.username,
         "email": user.email,
@@ -453,13 +473,19 @@ def app_user(store: PanelStore, user: FakeUser, includes: set[str] | None = None
         "created_at": iso(user.created_at),
         "updated_at": iso(user.updated_at),
     }
-    if includes and "servers" in includes:
-        servers = [s for s in store.servers.values() if s.owner_id == user.id]
-        attributes["relationships"] = {"servers": list_of(app_server(store, s) for s in servers)}
-    return item("user", attributes)
+    servers = include(
+        includes,
+        "servers",
+        "servers",
+        lambda: list_of(app_server(store, s) for s in store.servers.values() if s.owner_id == user.id),
+    )
+    if servers is not None:
+        attributes["relationships"] = {"servers": servers}
+    role_id, role = store.admin_role(user)
+    return item("user", shapes.app_user(store.flavor, user, attributes, role_id, role))
 
 
-def app_allocation(store: PanelStore, allocation: FakeAllocation, includes: set[str] | None = None) -> JsonDict:
+def app_allocation(store: PanelStore, allocation: FakeAllocation, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``allocation``."""
     attributes: JsonDict = {
         "id": allocation.id,
@@ -469,16 +495,16 @@ def app_allocation(store: PanelStore, allocation: FakeAllocation, includes: set[
         "notes": allocation.notes,
         "assigned": allocation.server_id is not None,
     }
-    relationships: JsonDict = {}
-    if includes and "node" in includes:
-        relationships["node"] = app_node(store, store.nodes[allocation.node_id])
-    if includes and "server" in includes:
-        server = store.servers.get(allocation.server_id) if allocation.server_id is not None else None
-        relationships["server"] = app_server(store, server) if server else null_resource()
+    server = store.servers.get(allocation.server_id) if allocation.server_id is not None else None
+    relationships = _relationships(
+        includes,
+        ("node", "nodes", lambda: app_node(store, store.nodes[allocation.node_id])),
+        ("server", "servers", lambda: app_server(store, server) if server else null_resource()),
+    )
     return with_relationships("allocation", attributes, relationships)
 
 
-def app_location(store: PanelStore, location: FakeLocation, includes: set[str] | None = None) -> JsonDict:
+def app_location(store: PanelStore, location: FakeLocation, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``location``."""
     attributes: JsonDict = {
         "id": location.id,
@@ -487,15 +513,17 @@ def app_location(store: PanelStore, location: FakeLocation, includes: set[str] |
         "updated_at": iso(location.updated_at),
         "created_at": iso(location.created_at),
     }
-    relationships: JsonDict = {}
     nodes = [n for n in store.nodes.values() if n.location_id == location.id]
-    if includes and "nodes" in includes:
-        relationships["nodes"] = list_of(app_node(store, n) for n in nodes)
-    if includes and "servers" in includes:
-        node_ids = {n.id for n in nodes}
-        relationships["servers"] = list_of(
-            app_server(store, s) for s in store.servers.values() if s.node_id in node_ids
-        )
+    node_ids = {n.id for n in nodes}
+    relationships = _relationships(
+        includes,
+        ("nodes", "nodes", lambda: list_of(app_node(store, n) for n in nodes)),
+        (
+            "servers",
+            "servers",
+            lambda: list_of(app_server(store, s) for s in store.servers.values() if s.node_id in node_ids),
+        ),
+    )
     return with_relationships("location", attributes, relationships)
 
 
@@ -505,7 +533,9 @@ def node_usage(store: PanelStore, node: FakeNode) -> tuple[int, int]:
     return sum(s.memory for s in servers), sum(s.disk for s in servers)
 
 
-def app_node(store: PanelStore, node: FakeNode, includes: set[str] | None = None, *, sums: bool = False) -> JsonDict:
+def app_node(
+    store: PanelStore, node: FakeNode, includes: AbstractSet[str] | None = None, *, sums: bool = False
+) -> JsonDict:
     """Application ``node``."""
     memory, disk = node_usage(store, node)
     attributes: JsonDict = {
@@ -531,23 +561,30 @@ def app_node(store: PanelStore, node: FakeNode, includes: set[str] | None = None
         "updated_at": iso(node.updated_at),
         "allocated_resources": {"memory": memory, "disk": disk},
     }
+    if store.flavor == "jexactyl":
+        attributes.update({"deployable": node.deployable, "deploy_fee": node.deploy_fee})
     if sums:
         attributes["sum_memory"] = memory
         attributes["sum_disk"] = disk
-    relationships: JsonDict = {}
-    if includes and "allocations" in includes:
-        relationships["allocations"] = list_of(
-            app_allocation(store, a) for a in store.allocations.values() if a.node_id == node.id
-        )
-    if includes and "location" in includes:
-        location = store.locations.get(node.location_id)
-        relationships["location"] = app_location(store, location) if location else null_resource()
-    if includes and "servers" in includes:
-        relationships["servers"] = list_of(app_server(store, s) for s in store.servers.values() if s.node_id == node.id)
+    location = store.locations.get(node.location_id)
+    relationships = _relationships(
+        includes,
+        (
+            "allocations",
+            "allocations",
+            lambda: list_of(app_allocation(store, a) for a in store.allocations.values() if a.node_id == node.id),
+        ),
+        ("location", "locations", lambda: app_location(store, location) if location else null_resource()),
+        (
+            "servers",
+            "servers",
+            lambda: list_of(app_server(store, s) for s in store.servers.values() if s.node_id == node.id),
+        ),
+    )
     return with_relationships("node", attributes, relationships)
 
 
-def app_nest(store: PanelStore, nest: FakeNest, includes: set[str] | None = None) -> JsonDict:
+def app_nest(store: PanelStore, nest: FakeNest, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``nest``."""
     attributes: JsonDict = {
         "id": nest.id,
@@ -555,14 +592,19 @@ def app_nest(store: PanelStore, nest: FakeNest, includes: set[str] | None = None
         "author": nest.author,
         "name": nest.name,
         "description": nest.description,
+        **({"private": nest.private} if store.flavor == "jexactyl" else {}),
         "created_at": iso(nest.created_at),
         "updated_at": iso(nest.updated_at),
     }
-    relationships: JsonDict = {}
-    if includes and "eggs" in includes:
-        relationships["eggs"] = list_of(app_egg(store, e) for e in store.eggs.values() if e.nest_id == nest.id)
-    if includes and "servers" in includes:
-        relationships["servers"] = list_of(app_server(store, s) for s in store.servers.values() if s.nest_id == nest.id)
+    relationships = _relationships(
+        includes,
+        ("eggs", "eggs", lambda: list_of(app_egg(store, e) for e in store.eggs.values() if e.nest_id == nest.id)),
+        (
+            "servers",
+            "servers",
+            lambda: list_of(app_server(store, s) for s in store.servers.values() if s.nest_id == nest.id),
+        ),
+    )
     return with_relationships("nest", attributes, relationships)
 
 
@@ -587,7 +629,7 @@ def _raw_variable(variable: FakeEggVariable) -> JsonDict:
     }
 
 
-def app_egg(store: PanelStore, egg: FakeEgg, includes: set[str] | None = None) -> JsonDict:
+def app_egg(store: PanelStore, egg: FakeEgg, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``egg``."""
     config = {
         "files": egg.config_files,
@@ -619,22 +661,20 @@ def app_egg(store: PanelStore, egg: FakeEgg, includes: set[str] | None = None) -
         "created_at": iso(egg.created_at),
         "updated_at": iso(egg.updated_at),
     }
-    relationships: JsonDict = {}
-    if includes:
-        if "nest" in includes:
-            nest = store.nests.get(egg.nest_id)
-            relationships["nest"] = app_nest(store, nest) if nest else null_resource()
-        if "servers" in includes:
-            relationships["servers"] = list_of(
-                app_server(store, s) for s in store.servers.values() if s.egg_id == egg.id
-            )
-        if "config" in includes:
-            relationships["config"] = null_resource()
-        if "script" in includes:
-            relationships["script"] = null_resource()
-        if "variables" in includes:
-            relationships["variables"] = list_of(app_egg_variable(v) for v in egg.variables)
-    return with_relationships("egg", attributes, relationships)
+    nest = store.nests.get(egg.nest_id)
+    relationships = _relationships(
+        includes,
+        ("nest", "nests", lambda: app_nest(store, nest) if nest else null_resource()),
+        (
+            "servers",
+            "servers",
+            lambda: list_of(app_server(store, s) for s in store.servers.values() if s.egg_id == egg.id),
+        ),
+        ("config", "eggs", null_resource),
+        ("script", "eggs", null_resource),
+        ("variables", "eggs", lambda: list_of(app_egg_variable(v) for v in egg.variables)),
+    )
+    return with_relationships("egg", shapes.app_egg(store.flavor, egg, attributes), relationships)
 
 
 def app_subuser(value: FakeSubuser) -> JsonDict:
@@ -669,7 +709,7 @@ def app_database_host(host: FakeDatabaseHost) -> JsonDict:
     )
 
 
-def app_database(store: PanelStore, database: FakeDatabase, includes: set[str] | None = None) -> JsonDict:
+def app_database(store: PanelStore, database: FakeDatabase, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``server_database``."""
     attributes: JsonDict = {
         "id": database.id,
@@ -682,16 +722,16 @@ def app_database(store: PanelStore, database: FakeDatabase, includes: set[str] |
         "created_at": iso(database.created_at),
         "updated_at": iso(database.updated_at),
     }
-    relationships: JsonDict = {}
-    if includes and "password" in includes:
-        relationships["password"] = item("database_password", {"password": database.password})
-    if includes and "host" in includes:
-        host = store.database_hosts.get(database.host_id)
-        relationships["host"] = app_database_host(host) if host else null_resource()
+    host = store.database_hosts.get(database.host_id)
+    relationships = _relationships(
+        includes,
+        ("password", "server_databases", lambda: item("database_password", {"password": database.password})),
+        ("host", "database_hosts", lambda: app_database_host(host) if host else null_resource()),
+    )
     return with_relationships("server_database", attributes, relationships)
 
 
-def app_server(store: PanelStore, server: FakeServer, includes: set[str] | None = None) -> JsonDict:
+def app_server(store: PanelStore, server: FakeServer, includes: AbstractSet[str] | None = None) -> JsonDict:
     """Application ``server``."""
     egg = store.eggs.get(server.egg_id)
     node = store.nodes.get(server.node_id)
@@ -732,37 +772,35 @@ def app_server(store: PanelStore, server: FakeServer, includes: set[str] | None 
         "updated_at": iso(server.updated_at),
         "created_at": iso(server.created_at),
     }
-    relationships: JsonDict = {}
-    if includes:
-        if "allocations" in includes:
-            relationships["allocations"] = list_of(app_allocation(store, a) for a in store.server_allocations(server))
-        if "user" in includes:
-            owner = store.users.get(server.owner_id)
-            relationships["user"] = app_user(store, owner) if owner else null_resource()
-        if "subusers" in includes:
-            relationships["subusers"] = list_of(app_subuser(s) for s in server.subusers)
-        if "nest" in includes:
-            nest = store.nests.get(server.nest_id)
-            relationships["nest"] = app_nest(store, nest) if nest else null_resource()
-        if "egg" in includes:
-            relationships["egg"] = app_egg(store, egg) if egg else null_resource()
-        if "variables" in includes:
-            relationships["variables"] = list_of(
-                item(
-                    "server_variable",
-                    {
-                        **_raw_variable(v),
-                        "server_value": server.environment.get(v.env_variable, v.default_value),
-                    },
-                )
-                for v in (egg.variables if egg else [])
+    owner = store.users.get(server.owner_id)
+    nest = store.nests.get(server.nest_id)
+
+    def variables() -> JsonDict:
+        return list_of(
+            item(
+                "server_variable",
+                {**_raw_variable(v), "server_value": server.environment.get(v.env_variable, v.default_value)},
             )
-        if "location" in includes:
-            relationships["location"] = app_location(store, location) if location else null_resource()
-        if "node" in includes:
-            relationships["node"] = app_node(store, node) if node else null_resource()
-        if "databases" in includes:
-            relationships["databases"] = list_of(app_database(store, d) for d in server.databases)
+            for v in (egg.variables if egg else [])
+        )
+
+    relationships = _relationships(
+        includes,
+        (
+            "allocations",
+            "allocations",
+            lambda: list_of(app_allocation(store, a) for a in store.server_allocations(server)),
+        ),
+        ("user", "users", lambda: app_user(store, owner) if owner else null_resource()),
+        ("subusers", "users", lambda: list_of(app_subuser(s) for s in server.subusers)),
+        ("nest", "nests", lambda: app_nest(store, nest) if nest else null_resource()),
+        ("egg", "eggs", lambda: app_egg(store, egg) if egg else null_resource()),
+        ("variables", "servers", variables),
+        ("location", "locations", lambda: app_location(store, location) if location else null_resource()),
+        ("node", "nodes", lambda: app_node(store, node) if node else null_resource()),
+        ("databases", "server_databases", lambda: list_of(app_database(store, d) for d in server.databases)),
+    )
+    attributes = shapes.app_server(store.flavor, server, attributes)
     return with_relationships("server", attributes, relationships)
 
 

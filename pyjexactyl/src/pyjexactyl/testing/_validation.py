@@ -9,7 +9,9 @@ declaration order, rules in order, stopping a field after a failed implicit rule
 
 from __future__ import annotations
 
+import datetime as _dt
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,8 +19,31 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ._envelope import ValidationIssue, validation_error
+from ._validation_rules import (
+    ALIASES,
+    DATABASE_RULES,
+    IMPLICIT,
+    KNOWN_RULES,
+    MESSAGES,
+    MODIFIERS,
+    SIZED_MESSAGES,
+    is_alpha,
+    is_ip,
+    timezones,
+)
 
-__all__ = ["MISSING", "Check", "RuleSpec", "check", "get_path", "parse_rules", "validate"]
+__all__ = [
+    "KNOWN_RULES",
+    "MISSING",
+    "Check",
+    "RuleSpec",
+    "UnknownRuleError",
+    "check",
+    "check_rule_string",
+    "get_path",
+    "parse_rules",
+    "validate",
+]
 
 
 class _Missing:
@@ -28,7 +53,18 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
-IMPLICIT = {"required", "present", "filled", "required_with", "required_without", "required_unless", "accepted"}
+class UnknownRuleError(ValueError):
+    """A rule string names a rule the fake does not implement (or Laravel does not know)."""
+
+
+def check_rule_string(spec: str) -> None:
+    """Raise :class:`UnknownRuleError` when ``spec`` (an egg variable's rules) names an unknown rule."""
+    unknown = [r.split(":", 1)[0] for r in parse_rules(spec) if r.split(":", 1)[0] not in KNOWN_RULES]
+    if unknown:
+        raise UnknownRuleError(
+            f"unknown validation rule(s) {', '.join(unknown)} in {spec!r}; FakePanel implements "
+            f"{', '.join(sorted(KNOWN_RULES))}"
+        )
 
 
 @dataclass(frozen=True)
@@ -42,56 +78,9 @@ class Check:
 
 RuleSpec = str | Sequence[str | Check]
 
-_MESSAGES: dict[str, str] = {
-    "required": "The :attribute field is required.",
-    "present": "The :attribute field must be present.",
-    "filled": "The :attribute field must have a value.",
-    "string": "The :attribute must be a string.",
-    "integer": "The :attribute must be an integer.",
-    "numeric": "The :attribute must be a number.",
-    "boolean": "The :attribute field must be true or false.",
-    "array": "The :attribute must be an array.",
-    "in": "The selected :attribute is invalid.",
-    "exists": "The selected :attribute is invalid.",
-    "email": "The :attribute must be a valid email address.",
-    "url": "The :attribute format is invalid.",
-    "regex": "The :attribute format is invalid.",
-    "alpha_dash": "The :attribute may only contain letters, numbers, dashes and underscores.",
-    "confirmed": "The :attribute confirmation does not match.",
-    "unique": "The :attribute has already been taken.",
-    "ip": "The :attribute must be a valid IP address.",
-    "required_with": "The :attribute field is required when :values is present.",
-    "required_without": "The :attribute field is required when :values is not present.",
-    "required_unless": "The :attribute field is required unless :other is in :values.",
-}
-
-_SIZED = {
-    "min": {
-        "numeric": "The :attribute must be at least :min.",
-        "string": "The :attribute must be at least :min characters.",
-        "array": "The :attribute must have at least :min items.",
-    },
-    "max": {
-        "numeric": "The :attribute may not be greater than :max.",
-        "string": "The :attribute may not be greater than :max characters.",
-        "array": "The :attribute may not have more than :max items.",
-    },
-    "between": {
-        "numeric": "The :attribute must be between :min and :max.",
-        "string": "The :attribute must be between :min and :max characters.",
-        "array": "The :attribute must have between :min and :max items.",
-    },
-    "size": {
-        "numeric": "The :attribute must be :size.",
-        "string": "The :attribute must be :size characters.",
-        "array": "The :attribute must contain :size items.",
-    },
-}
-
-
 def check(name: str, test: Callable[[Any], bool], message: str | None = None) -> Check:
     """Build a custom :class:`Check` (the message defaults to the Laravel message of ``name``)."""
-    return Check(name, test, message or _MESSAGES.get(name, "The :attribute is invalid."))
+    return Check(name, test, message or MESSAGES.get(name, "The :attribute is invalid."))
 
 
 def parse_rules(spec: str) -> list[str]:
@@ -257,6 +246,22 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
         if any(_is_empty(get_path(data, p)) for p in params):
             return not _is_empty(value)
         return True
+    if name == "required_if":
+        other = get_path(data, params[0])
+        other_text = ("1" if other else "0") if isinstance(other, bool) else str(other)
+        if other is not MISSING and other_text in params[1:]:
+            return not _is_empty(value)
+        return True
+    if name == "required_with_all":
+        if all(not _is_empty(get_path(data, p)) for p in params):
+            return not _is_empty(value)
+        return True
+    if name == "required_without_all":
+        if all(_is_empty(get_path(data, p)) for p in params):
+            return not _is_empty(value)
+        return True
+    if name == "accepted":
+        return value in (True, 1, "1", "yes", "on", "true")
     if name == "required_unless":
         other = get_path(data, params[0])
         other_text = ("1" if other else "0") if isinstance(other, bool) else str(other)
@@ -289,35 +294,95 @@ def _passes(name: str, params: list[str], value: Any, data: Mapping[str, Any], f
         return float(params[0]) <= size <= float(params[1])
     if name == "email":
         return isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+", value) is not None
-    if name == "url":
+    if name in ("url", "active_url"):
         if not isinstance(value, str):
             return False
         parsed = urlparse(value)
         return parsed.scheme in ("http", "https", "ftp", "ftps") and bool(parsed.netloc)
-    if name == "regex":
-        return isinstance(value, str | int | float) and php_regex(params[0]).search(str(value)) is not None
-    if name == "alpha_dash":
-        return isinstance(value, str | int) and re.fullmatch(r"[\w-]+", str(value)) is not None
+    if name in ("regex", "not_regex"):
+        if not isinstance(value, str | int | float):
+            return False
+        found = php_regex(params[0]).search(str(value)) is not None
+        return found if name == "regex" else not found
+    if name in ("alpha", "alpha_num", "alpha_dash"):
+        return is_alpha(name, value)
+    if name in ("digits", "digits_between"):
+        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not text or not text.isascii() or not text.isdigit():
+            return False
+        if name == "digits":
+            return len(text) == int(params[0])
+        return int(params[0]) <= len(text) <= int(params[1])
     if name == "ip":
-        return _ip_or_cidr(value) and "/" not in str(value)
+        return is_ip(value, None)
+    if name in ("ipv4", "ipv6"):
+        return is_ip(value, int(name[-1]))
+    if name == "json":
+        if not isinstance(value, str):
+            return False
+        try:
+            json.loads(value)
+        except ValueError:
+            return False
+        return True
+    if name == "not_in":
+        if isinstance(value, list | dict):
+            return False
+        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return text not in params
+    if name in ("same", "different"):
+        equal = get_path(data, params[0]) == value
+        return equal if name == "same" else not equal
+    if name == "uuid":
+        pattern = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        return isinstance(value, str) and re.fullmatch(pattern, value) is not None
+    if name == "starts_with":
+        return isinstance(value, str | int) and str(value).startswith(tuple(params))
+    if name == "ends_with":
+        return isinstance(value, str | int) and str(value).endswith(tuple(params))
+    if name == "lowercase":
+        return isinstance(value, str) and value == value.lower()
+    if name == "uppercase":
+        return isinstance(value, str) and value == value.upper()
+    if name == "timezone":
+        return isinstance(value, str) and value in timezones()
+    if name == "date":
+        if not isinstance(value, str):
+            return False
+        try:
+            _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return False
+        return True
+    if name == "distinct":
+        parent = get_path(data, field.rsplit(".", 1)[0]) if "." in field else MISSING
+        siblings = list(parent.values()) if isinstance(parent, dict) else parent if isinstance(parent, list) else []
+        return siblings.count(value) <= 1
     if name == "confirmed":
         return bool(get_path(data, f"{field}_confirmation") == value)
-    # Unknown rules (e.g. "sometimes", "nullable", "bail") pass.
-    return True
+    raise UnknownRuleError(f"FakePanel has no implementation of the validation rule {name!r}")
 
 
 def _message(name: str, params: list[str], field: str, value: Any, numeric: bool) -> str:
     attribute = display_name(field)
-    if name in _SIZED:
-        template = _SIZED[name][_size_kind(value, numeric)]
+    if name in SIZED_MESSAGES:
+        template = SIZED_MESSAGES[name][_size_kind(value, numeric)]
         text = template.replace(":attribute", attribute)
         if name == "between":
             return text.replace(":min", params[0]).replace(":max", params[1])
         return text.replace(f":{name}", params[0])
-    template = _MESSAGES.get(name, "The :attribute is invalid.")
+    template = MESSAGES.get(name, f"validation.{name}")
     text = template.replace(":attribute", attribute)
-    if name in ("required_with", "required_without"):
+    if name in ("required_with", "required_without", "required_with_all", "required_without_all"):
         text = text.replace(":values", " / ".join(display_name(p) for p in params))
+    if name in ("same", "different"):
+        text = text.replace(":other", display_name(params[0]))
+    if name == "required_if":
+        text = text.replace(":other", display_name(params[0])).replace(":value", ", ".join(params[1:]))
+    if name == "digits":
+        text = text.replace(":digits", params[0])
+    if name == "digits_between":
+        text = text.replace(":min", params[0]).replace(":max", params[1])
     if name == "required_unless":
         text = text.replace(":other", display_name(params[0])).replace(":values", ", ".join(params[1:]))
     return text
@@ -335,6 +400,7 @@ def validate(
     issues: list[ValidationIssue] = []
     for pattern, spec in rules:
         parsed: list[str | Check] = list(parse_rules(spec)) if isinstance(spec, str) else list(spec)
+        parsed = [ALIASES.get(r, r) if isinstance(r, str) else r for r in parsed]
         names = {r.split(":", 1)[0] for r in parsed if isinstance(r, str)}
         numeric = bool(names & {"numeric", "integer"})
         nullable = "nullable" in names
@@ -354,8 +420,10 @@ def validate(
                         issues.append(ValidationIssue(field, rule.name, rule.message.replace(":attribute", shown)))
                     continue
                 name, _, raw = rule.partition(":")
-                if name in ("nullable", "sometimes", "bail"):
+                if name in MODIFIERS:
                     continue
+                if name in DATABASE_RULES:
+                    raise UnknownRuleError(f"the {name!r} rule needs the database; pass a check() instead")
                 params = [raw] if name == "regex" else (raw.split(",") if raw else [])
                 implicit = name in IMPLICIT
                 if not implicit:

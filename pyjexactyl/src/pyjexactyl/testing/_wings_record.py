@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,6 +30,7 @@ class WingsRecorder:
         self.record_frames = True
         self._record_lock = threading.Lock()
         self._condition = threading.Condition()
+        self._generation = 0  # bumped by every notify(), under _condition
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     # ---------------------------------------------------------------------------- recording
@@ -77,6 +79,7 @@ class WingsRecorder:
     def notify(self) -> None:
         """Wake every waiter so it re-checks its condition."""
         with self._condition:
+            self._generation += 1
             self._condition.notify_all()
         try:
             current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -118,10 +121,25 @@ class WingsRecorder:
         finally:
             self._waiters.discard(entry)
 
-    def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
-        """:meth:`wait_for` for a thread that is not running the panel's loop (``FakePanel.start()``)."""
+    def _wait_past(self, generation: int, timeout: float) -> None:
+        """Block until a notification after ``generation`` (or ``timeout``)."""
         with self._condition:
-            result = self._condition.wait_for(predicate, timeout)
-        if not result:
-            raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
-        return result
+            self._condition.wait_for(lambda: self._generation != generation, timeout)
+
+    def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """:meth:`wait_for` for a thread that is not running the panel's loop (``FakePanel.start()``).
+
+        The predicate runs outside the recorder's lock, so it may call any control (``open_connections()``
+        waits for the panel's loop, which takes that lock to wake waiters).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._condition:
+                generation = self._generation
+            result = predicate()
+            if result:
+                return result
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
+            self._wait_past(generation, remaining)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import NEST_PANELS, Includes, Namespace, Params, build_path, build_query, only_on
 
 _LOCATIONS = "/api/application/locations"
 _LOCATION = "/api/application/locations/{location}"
@@ -15,6 +15,7 @@ _LOCATION = "/api/application/locations/{location}"
 class Locations(Namespace):
     """List, create, edit and delete the locations nodes are grouped into (``short`` code, ``long`` text)."""
 
+    @only_on(NEST_PANELS, "locations", "node tags (Pelican deploys by tags)")
     async def list_locations(self, includes: Includes = None, params: Params = None) -> AsyncPaginatedResponse:
         """Lists every location (paginated, 50 per page by default).
 
@@ -27,6 +28,7 @@ class Locations(Namespace):
         """
         return await self._paginate(_LOCATIONS, build_query(includes, params))
 
+    @only_on(NEST_PANELS, "locations", "node tags (Pelican deploys by tags)")
     async def get_location_info(
         self, location_id: int | str, includes: Includes = None, params: Params = None
     ) -> dict[str, Any]:
@@ -48,6 +50,7 @@ class Locations(Namespace):
         result: dict[str, Any] = await self._get(path, build_query(includes, params))
         return result
 
+    @only_on(NEST_PANELS, "locations", "node tags (Pelican deploys by tags)")
     async def create_location(self, shortcode: str, description: str | None = None) -> dict[str, Any]:
         """Creates a location.
 
@@ -71,6 +74,7 @@ class Locations(Namespace):
         result: dict[str, Any] = await self._post(_LOCATIONS, body)
         return result
 
+    @only_on(NEST_PANELS, "locations", "node tags (Pelican deploys by tags)")
     async def edit_location(
         self, location_id: int | str, shortcode: str | None = None, description: str | None = None
     ) -> dict[str, Any]:
@@ -102,6 +106,7 @@ class Locations(Namespace):
         result: dict[str, Any] = await self._patch(path, body)
         return result
 
+    @only_on(NEST_PANELS, "locations", "node tags (Pelican deploys by tags)")
     async def delete_location(self, location_id: int | str) -> None:
         """Deletes a location. It must have no nodes.
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._dialect import route_missing
+from ...exceptions import JexactylApiError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import NEST_PANELS, Includes, Namespace, Params, build_path, build_query, only_on
 
 _NESTS = "/api/application/nests"
 _NEST = "/api/application/nests/{nest}"
@@ -16,6 +18,7 @@ _EGG = "/api/application/nests/{nest}/eggs/{egg}"
 class Nests(Namespace):
     """Read the nests (server families) and eggs (server types) the panel offers."""
 
+    @only_on(NEST_PANELS, "nests", "api.eggs.list_eggs()")
     async def list_nests(self, includes: Includes = None, params: Params = None) -> AsyncPaginatedResponse:
         """Lists every nest (paginated, 50 per page by default).
 
@@ -29,6 +32,7 @@ class Nests(Namespace):
         """
         return await self._paginate(_NESTS, build_query(includes, params))
 
+    @only_on(NEST_PANELS, "nests", "api.eggs.list_eggs()")
     async def get_nest_info(
         self, nest_id: int | str, includes: Includes = None, params: Params = None
     ) -> dict[str, Any]:
@@ -49,6 +53,7 @@ class Nests(Namespace):
         result: dict[str, Any] = await self._get(path, build_query(includes, params))
         return result
 
+    @only_on(NEST_PANELS, "nests", "api.eggs.list_eggs()")
     async def get_eggs_in_nest(
         self, nest_id: int | str, includes: Includes = None, params: Params = None
     ) -> dict[str, Any]:
@@ -75,6 +80,9 @@ class Nests(Namespace):
     ) -> dict[str, Any]:
         """Gets one egg: docker images, startup command, config and (with ``variables``) its variables.
 
+        Jexactyl v4 and Pelican serve eggs at ``/eggs/{egg}`` (``nest_id`` is then not needed): the client
+        goes there when it knows the panel, or when the nest route is not found.
+
         Args:
             nest_id(int): Nest ID.
             egg_id(int): Egg ID.
@@ -89,6 +97,15 @@ class Nests(Namespace):
         Example:
             >>> api.nests.get_egg_info(1, 3, includes=['variables'])  # doctest: +SKIP
         """
-        path = build_path(_EGG, nest=nest_id, egg=egg_id)
-        result: dict[str, Any] = await self._get(path, build_query(includes, params))
-        return result
+        query = build_query(includes, params)
+        dialect = self._client.dialect
+        if dialect.known({"jexactyl4", "pelican"}) is not True:
+            try:
+                result: dict[str, Any] = await self._get(build_path(_EGG, nest=nest_id, egg=egg_id), query)
+                return result
+            except JexactylApiError as exc:
+                if not route_missing(exc):
+                    raise
+                dialect.observe({"jexactyl4", "pelican"}, f"{exc.method} {exc.path}: no such route")
+        moved: dict[str, Any] = await self._get(build_path("/api/application/eggs/{egg}", egg=egg_id), query)
+        return moved

@@ -7,7 +7,8 @@ from typing import Any
 
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
+from .server_dialects import ServerDialects
 
 _SERVERS = "/api/application/servers"
 _SERVER = "/api/application/servers/{server}"
@@ -41,9 +42,9 @@ def _variable_values(variables: Any, *, server: bool) -> dict[str, Any]:
     return values
 
 
-class Servers(Namespace):
+class Servers(ServerDialects):
     """Every server on the panel: create, look up, change build / startup / details, suspend, reinstall,
-    delete, and manage its databases."""
+    delete, and manage its databases (and, on Pelican, transfer it)."""
 
     async def list_servers(self, includes: Includes = None, params: Params = None) -> AsyncPaginatedResponse:
         """Lists every server (paginated, 50 per page by default).
@@ -126,13 +127,22 @@ class Servers(Namespace):
         external_id: str | None = None,
         description: str | None = None,
         skip_scripts: bool = False,
+        node_id: int | None = None,
+        tags: Iterable[str] | None = None,
     ) -> dict[str, Any]:
         """Creates a server and starts its installation.
 
         The egg is fetched first (with its variables): its docker image and startup command are used unless
         given, and every egg variable gets its default value unless ``environment`` sets it. The server is
-        placed either by automatic deployment (``location_ids``) or on an explicit allocation
-        (``default_allocation``).
+        placed either by automatic deployment (``location_ids``; on Pelican ``tags``) or on an explicit
+        allocation (``default_allocation``).
+
+        Each panel serves eggs and takes the body its own way: Pterodactyl and Jexactyl v3 read the egg at
+        ``/nests/{nest}/eggs/{egg}``; Jexactyl v4 and Pelican at ``/eggs/{egg}`` (``nest_id`` unused). Unless
+        the client already knows the panel, it tries the first route, and the egg it reads tells which
+        panel it is (no extra request on Pterodactyl and Jexactyl v3, one "not found" answer elsewhere).
+        Jexactyl v4 has no automatic deployment and needs ``node_id`` with ``default_allocation``; Pelican
+        deploys by node ``tags``, not locations.
 
         Args:
             name(str): Server name.
@@ -160,12 +170,15 @@ class Servers(Namespace):
             external_id(str): The server's ID in another system, unique.
             description(str): Server description.
             skip_scripts(bool): Skip the egg's install script.
+            node_id(int): Jexactyl v4: the node of ``default_allocation`` (required there).
+            tags(list): Pelican: deploy to a node with these tags (instead of ``location_ids``).
 
         Returns:
             The new ``server`` envelope.
 
         Raises:
             InvalidArgumentError: neither or both of ``location_ids`` and ``default_allocation`` given.
+            UnsupportedByPanelError: automatic deployment by location on Jexactyl v4 or Pelican.
             BadRequestError: no node or allocation fits (``NoViableNodeException`` /
                 ``NoViableAllocationException``).
             ValidationError: a field or egg variable is invalid (``source_field`` e.g.
@@ -178,15 +191,24 @@ class Servers(Namespace):
         """
         locations = _int_list("location_ids", location_ids)
         additional = _int_list("additional_allocations", additional_allocations)
-        if not locations and default_allocation is None:
+        tag_list = [str(t) for t in tags] if tags is not None else None
+        deploying = bool(locations) or tag_list is not None
+        if not deploying and default_allocation is None:
             raise InvalidArgumentError("give location_ids (automatic deployment) or default_allocation")
-        if locations and default_allocation is not None:
+        if deploying and default_allocation is not None:
             raise InvalidArgumentError("give location_ids or default_allocation, not both")
         if additional and default_allocation is None:
             raise InvalidArgumentError("additional_allocations needs default_allocation")
 
-        egg_path = build_path(_EGG, nest=nest_id, egg=egg_id)
-        egg: dict[str, Any] = (await self._get(egg_path, build_query(["variables"])))["attributes"]
+        flavor = self._application_flavor()
+        egg: dict[str, Any] = (await self._egg(flavor, nest_id, egg_id))["attributes"]
+        flavor = self._application_flavor()
+        if flavor == "jexactyl4" and deploying:
+            raise self._unsupported("automatic deployment", "default_allocation= with node_id=")
+        if flavor == "pelican" and locations:
+            raise self._unsupported("deploying by location", "tags= (node tags) or default_allocation=")
+        if tag_list is not None and flavor != "pelican":
+            raise self._unsupported("deploying by node tags", "location_ids=")
         env = _variable_values((egg.get("relationships") or {}).get("variables"), server=False)
         env.update(environment or {})
         if docker_image is None:
@@ -221,14 +243,18 @@ class Servers(Namespace):
             body["external_id"] = external_id
         if description is not None:
             body["description"] = description
-        if locations:
+        if deploying:
             body["deploy"] = {
-                "locations": locations,
+                "locations": locations or [],
                 "dedicated_ip": bool(dedicated_ip),
                 "port_range": [str(p) for p in (port_range or [])],
             }
         else:
             body["allocation"] = {"default": default_allocation, "additional": additional or []}
+        if flavor == "jexactyl4":
+            body = self._v4_create_body(body, node_id)
+        elif flavor == "pelican":
+            body = self._pelican_create_body(body, tag_list)
         result: dict[str, Any] = await self._post(_SERVERS, body)
         return result
 
@@ -259,7 +285,13 @@ class Servers(Namespace):
         if name is None and user_id is None and external_id is None and description is None:
             raise InvalidArgumentError("give at least one of name, user_id, external_id, description")
         path = build_path(_SERVER, server=server_id)
-        current: dict[str, Any] = (await self._get(path))["attributes"]
+        current = await self._current_server(server_id)
+        if "owner_id" in current:  # Jexactyl v4: one PATCH /servers/{id}
+            wanted: dict[str, Any] = {"name": name, "owner_id": user_id, "description": description}
+            changes = {k: v for k, v in wanted.items() if v is not None}
+            if external_id is not None:
+                changes["external_id"] = external_id or None
+            return await self._patch_v4(server_id, current, changes)
         body = {
             "name": current.get("name") if name is None else name,
             "user": current.get("user") if user_id is None else user_id,
@@ -315,12 +347,37 @@ class Servers(Namespace):
         add = _int_list("add_allocations", add_allocations)
         remove = _int_list("remove_allocations", remove_allocations)
         path = build_path(_SERVER, server=server_id)
-        current: dict[str, Any] = (await self._get(path))["attributes"]
+        current = await self._current_server(server_id)
         limits: dict[str, Any] = current.get("limits") or {}
         features: dict[str, Any] = current.get("feature_limits") or {}
 
         def pick(value: Any, fallback: Any) -> Any:
             return fallback if value is None else value
+
+        if "owner_id" in current:  # Jexactyl v4: one PATCH /servers/{id}, oom_killer
+            v4_limits = {
+                "memory": pick(memory_limit, limits.get("memory")),
+                "swap": pick(swap_limit, limits.get("swap")),
+                "disk": pick(disk_limit, limits.get("disk")),
+                "io": pick(io_limit, limits.get("io")),
+                "cpu": pick(cpu_limit, limits.get("cpu")),
+                "threads": pick(threads, limits.get("threads")) or None,
+                "oom_killer": limits.get("oom_killer") if oom_disabled is None else not oom_disabled,
+            }
+            v4_features = {
+                **features,
+                "databases": pick(database_limit, features.get("databases")),
+                "allocations": pick(allocation_limit, features.get("allocations")),
+                "backups": pick(backup_limit, features.get("backups")),
+            }
+            changes: dict[str, Any] = {"limits": v4_limits, "feature_limits": v4_features}
+            if allocation_id is not None:
+                changes["allocation_id"] = allocation_id
+            if add:
+                changes["add_allocations"] = add
+            if remove:
+                changes["remove_allocations"] = remove
+            return await self._patch_v4(server_id, current, changes)
 
         body: dict[str, Any] = {
             "allocation": pick(allocation_id, current.get("allocation")),
@@ -343,6 +400,8 @@ class Servers(Namespace):
             body["add_allocations"] = add
         if remove:
             body["remove_allocations"] = remove
+        if "oom_killer" in limits:  # Pelican reads oom_killer (and ignores oom_disabled)
+            body["oom_killer"] = not body["oom_disabled"]
         result: dict[str, Any] = await self._patch(path + "/build", body)
         return result
 
@@ -424,18 +483,21 @@ class Servers(Namespace):
         """
         await self._post(build_path(_SERVER + "/reinstall", server=server_id))
 
-    async def delete_server(self, server_id: int | str, force: bool = False) -> None:
+    async def delete_server(self, server_id: int | str, force: bool = False, return_resources: bool = False) -> None:
         """Deletes a server from the panel and its node.
 
         Args:
             server_id(int): Panel server ID.
             force(bool): Delete it from the panel even if the node reports an error.
+            return_resources(bool): Jexactyl v3: give the server's resources back to its owner's store
+                (sent as ``return_resources=1``; other panels ignore it).
 
         Example:
             >>> api.servers.delete_server(53)  # doctest: +SKIP
         """
         path = build_path(_SERVER, server=server_id)
-        await self._delete(path + "/force" if force else path)
+        query = {"return_resources": 1} if return_resources else None
+        await self._delete(path + "/force" if force else path, query=query)
 
     async def list_server_databases(
         self, server_id: int | str, includes: Includes = None, params: Params = None

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._dialect import flavors_of_application_user
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
+from .user_resources import UserResources
+from .user_roles import UserRoles
 
 _USERS = "/api/application/users"
 _USER = "/api/application/users/{user}"
@@ -25,8 +28,9 @@ def _one_of(user_id: int | str | None, external_id: str | None) -> None:
         raise InvalidArgumentError("give either user_id or external_id, not both")
 
 
-class Users(Namespace):
-    """Panel accounts: list, look up, create, edit and delete users."""
+class Users(UserResources, UserRoles):
+    """Panel accounts: list, look up, create, edit and delete users (and, on Jexactyl v3, their store
+    resources; on Pelican, their roles)."""
 
     async def list_users(
         self,
@@ -124,8 +128,13 @@ class Users(Namespace):
             The new ``user`` envelope (``result['attributes']['id']`` is the new ID); ``meta.resource``
             holds its URL.
 
+        Jexactyl v4 and Pelican keep no first and last name: they ignore them. Pelican makes administrators
+        with roles, so ``root_admin=True`` is refused there (assign the root admin role with
+        ``api.users.assign_roles`` instead); to tell, the client asks the panel once, only in that case.
+
         Raises:
             ValidationError: a field is missing or invalid, or the username / e-mail is taken.
+            UnsupportedByPanelError: ``root_admin=True`` on Pelican.
 
         Example:
             >>> result = api.user.create_user('test_user', 'test@gmail.com', 'Test', 'Name')  # doctest: +SKIP
@@ -143,6 +152,8 @@ class Users(Namespace):
             body["external_id"] = external_id
         if password is not None:
             body["password"] = password
+        if root_admin and await self._client.dialect.is_one_of({"pelican"}, api="application"):
+            raise self._unsupported("making a root admin with root_admin=True", "api.users.assign_roles()")
         result: dict[str, Any] = await self._post(_USERS, body)
         return result
 
@@ -174,6 +185,12 @@ class Users(Namespace):
             raise InvalidArgumentError("edit_user needs at least one change")
         path = build_path(_USER, user=user_id)
         current: dict[str, Any] = (await self._get(path))["attributes"]
+        dialect = self._client.dialect
+        dialect.observe(flavors_of_application_user(current), f"GET {path}: the user's fields")
+        if dialect.known({"pelican"}) and "root_admin" in changes:
+            raise self._unsupported("changing root_admin", "api.users.assign_roles() / remove_roles()")
+        if dialect.known({"pelican", "jexactyl4"}) and {"first_name", "last_name"} & set(changes):
+            raise self._unsupported("first and last names")
         body: dict[str, Any] = {key: current.get(key) for key in USER_FIELDS}
         body["root_admin"] = bool(body["root_admin"])
         body.update(changes)

@@ -7,17 +7,20 @@ from typing import TYPE_CHECKING
 from ..base import Namespace
 from .account import Account
 from .servers import ClientServers
+from .store import Store
 
 if TYPE_CHECKING:
     from ..._client import AsyncJexactyl
 
-__all__ = ["Account", "ClientAPI", "ClientServers"]
+__all__ = ["Account", "ClientAPI", "ClientServers", "Store"]
 
 
 class ClientAPI(Namespace):
-    """The client API, usable by any user with a client (account) key: ``account`` and ``servers``."""
+    """The client API, usable by any user with a client (account) key: ``account``, ``servers`` and (Jexactyl
+    v3) ``store``."""
 
     def __init__(self, client: AsyncJexactyl) -> None:
         super().__init__(client)
         self.account = Account(client)
         self.servers = ClientServers(client)
+        self.store = Store(client)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..._dialect import flavors_of_account, route_missing
 from ...exceptions import InvalidArgumentError, JexactylApiError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
+from .account_extras import AccountExtras
+from .referrals import Referrals
+from .tickets import Tickets
+
+if TYPE_CHECKING:
+    from ..._client import AsyncJexactyl
 
 _ACCOUNT = "/api/client/account"
+TWO_FACTOR_PANELS = ("pterodactyl", "jexactyl", "jexactyl4")
 
 
 def _text(name: str, value: object) -> str:
@@ -19,21 +27,33 @@ def _text(name: str, value: object) -> str:
     return value
 
 
-class Account(Namespace):
-    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity."""
+class Account(AccountExtras):
+    """The account the API key belongs to: details, e-mail, password, 2FA, API keys, SSH keys, activity;
+    on Jexactyl v3 also ``referrals``, ``tickets``, coupons, username and e-mail verification."""
+
+    def __init__(self, client: AsyncJexactyl) -> None:
+        super().__init__(client)
+        self.referrals = Referrals(client)
+        self.tickets = Tickets(client)
 
     async def get_account(self) -> dict[str, Any]:
         """Gets the account's details.
 
         Returns:
             ``{'object': 'user', 'attributes': {'id': 1, 'admin': False, 'username': ..., 'email': ...,
-            'first_name': ..., 'last_name': ..., 'language': 'en'}}``
+            'first_name': ..., 'last_name': ..., 'language': 'en'}}``. Jexactyl v4 leaves out the names;
+            Pelican sends ``uuid``, ``username``, ``email``, ``language``, ``image``, ``admin``,
+            ``root_admin``, ``2fa_enabled``, ``created_at`` and ``updated_at`` (no ``id``). The client also
+            learns the panel's kind from it (see ``api.panel_info()``).
 
         Example:
             >>> api.client.account.get_account()['attributes']['username']  # doctest: +SKIP
             'steve'
         """
         result: dict[str, Any] = await self._get(_ACCOUNT)
+        attributes = result.get("attributes") if isinstance(result, dict) else None
+        if isinstance(attributes, dict):
+            self._client.dialect.observe(flavors_of_account(attributes), "GET /api/client/account: its fields")
         return result
 
     async def get_2fa_setup_code(self) -> dict[str, Any]:
@@ -44,12 +64,17 @@ class Account(Namespace):
 
         Raises:
             BadRequestError: two-factor authentication is already enabled.
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.get_2fa_setup_code()['data']['secret']  # doctest: +SKIP
         """
-        result: dict[str, Any] = await self._get(_ACCOUNT + "/two-factor")
-        return result
+
+        async def call() -> dict[str, Any]:
+            result: dict[str, Any] = await self._get(_ACCOUNT + "/two-factor")
+            return result
+
+        return await self._only_on(TWO_FACTOR_PANELS, "two-factor authentication through the API", call)
 
     async def enable_2fa(self, code: str | int, password: str) -> dict[str, Any]:
         """Enables two-factor authentication with a code from the authenticator app.
@@ -64,6 +89,7 @@ class Account(Namespace):
         Raises:
             InvalidArgumentError: ``code`` is not 6 characters, or ``password`` is empty.
             BadRequestError: wrong password or code (``TwoFactorAuthenticationTokenInvalid``).
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.enable_2fa('123456', 'hunter22')['attributes']['tokens']  # doctest: +SKIP
@@ -74,32 +100,45 @@ class Account(Namespace):
         if len(code) != 6:
             raise InvalidArgumentError(f"code must be 6 characters long; got {len(code)}")
         body = {"code": code, "password": _text("password", password)}
-        result: dict[str, Any] = await self._post(_ACCOUNT + "/two-factor", body)
-        return result
+
+        async def call() -> dict[str, Any]:
+            result: dict[str, Any] = await self._post(_ACCOUNT + "/two-factor", body)
+            return result
+
+        return await self._only_on(TWO_FACTOR_PANELS, "two-factor authentication through the API", call)
 
     async def disable_2fa(self, password: str) -> None:
         """Disables two-factor authentication; the panel checks the account's password.
 
-        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and, when that
-        route does not exist (404/405), ``DELETE /account/two-factor`` with the password in the body
-        (older Pterodactyl and Jexactyl v3 releases).
+        Uses ``POST /account/two-factor/disable`` (Pterodactyl 1.11.8+, Jexactyl develop) and
+        ``DELETE /account/two-factor`` with the password in the body where that is the route (older
+        Pterodactyl and Jexactyl v3 releases, Jexactyl v4): directly when the client knows the panel, else
+        after a "route not found" answer.
 
         Args:
             password(str): The account's current password.
 
         Raises:
             BadRequestError: the password is wrong (``The password provided was not valid.``).
+            UnsupportedByPanelError: the panel manages two-factor authentication outside the API (Pelican).
 
         Example:
             >>> api.client.account.disable_2fa('hunter22')  # doctest: +SKIP
         """
         body = {"password": _text("password", password)}
-        try:
-            await self._post(_ACCOUNT + "/two-factor/disable", body)
-        except JexactylApiError as exc:
-            if exc.status not in (404, 405):
-                raise
-            await self._delete(_ACCOUNT + "/two-factor", body)
+
+        async def call() -> None:
+            if self._client.dialect.known({"jexactyl4"}) is True:
+                await self._delete(_ACCOUNT + "/two-factor", body)
+                return
+            try:
+                await self._post(_ACCOUNT + "/two-factor/disable", body)
+            except JexactylApiError as exc:
+                if exc.status not in (404, 405):
+                    raise
+                await self._delete(_ACCOUNT + "/two-factor", body)
+
+        await self._only_on(TWO_FACTOR_PANELS, "two-factor authentication through the API", call)
 
     async def update_email(self, email: str, password: str) -> None:
         """Changes the account's e-mail address (the panel checks the current password first).
@@ -224,7 +263,9 @@ class Account(Namespace):
 
         Returns:
             ``{'object': 'list', 'data': [{'object': 'ssh_key', 'attributes': {'name': ...,
-            'fingerprint': 'SHA256:...', 'public_key': ..., 'created_at': ...}}]}``
+            'fingerprint': 'T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M', 'public_key': '-----BEGIN PUBLIC KEY-----...',
+            'created_at': ...}}]}``. The fingerprint is the key's base64 SHA-256 without padding and without a
+            ``SHA256:`` prefix (unlike ``ssh-keygen -l``); the key comes back as PKCS#8 PEM.
 
         Example:
             >>> api.client.account.list_ssh_keys()['data']  # doctest: +SKIP
@@ -237,7 +278,8 @@ class Account(Namespace):
 
         Args:
             name(str): A label for the key.
-            public_key(str): The public key, e.g. the contents of ``~/.ssh/id_ed25519.pub``.
+            public_key(str): The public key: an OpenSSH line (the contents of ``~/.ssh/id_ed25519.pub``) or
+                a PKCS#8 ``-----BEGIN PUBLIC KEY-----`` PEM block.
 
         Returns:
             The ``ssh_key`` object, with its ``fingerprint``.
@@ -253,12 +295,38 @@ class Account(Namespace):
         return result
 
     async def delete_ssh_key(self, fingerprint: str) -> None:
-        """Removes an SSH key from the account. The panel answers 204 even when no key matched.
+        """Removes an SSH key from the account.
+
+        Pterodactyl and Jexactyl take ``POST /account/ssh-keys/remove`` and answer 204 even when no key
+        matched; Pelican takes ``DELETE /account/ssh-keys/{fingerprint}`` and answers 404 for an unknown key.
+        The client sends Pelican's route when it knows the panel is Pelican, and otherwise switches to it when
+        the first route is not found.
 
         Args:
-            fingerprint(str): The key's SHA256 fingerprint as listed (``SHA256:...``).
+            fingerprint(str): The key's fingerprint exactly as :meth:`list_ssh_keys` lists it (bare base64
+                SHA-256, no ``SHA256:`` prefix).
+
+        Raises:
+            NotFoundError: no such key (Pelican only).
+            UnsupportedByPanelError: Pelican, and the fingerprint contains ``/``: its route cannot match such a
+                value (Laravel decodes ``%2F`` before routing); remove the key in the panel instead.
 
         Example:
-            >>> api.client.account.delete_ssh_key('SHA256:AbC...')  # doctest: +SKIP
+            >>> api.client.account.delete_ssh_key('T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWxzrMUy8WZ+V8M')  # doctest: +SKIP
         """
-        await self._post(_ACCOUNT + "/ssh-keys/remove", {"fingerprint": _text("fingerprint", fingerprint)})
+        fingerprint = _text("fingerprint", fingerprint)
+        dialect = self._client.dialect
+        if dialect.known({"pelican"}) is not True:
+            try:
+                await self._post(_ACCOUNT + "/ssh-keys/remove", {"fingerprint": fingerprint})
+                return
+            except JexactylApiError as exc:
+                if not route_missing(exc):
+                    raise
+                dialect.observe({"pelican"}, f"{exc.method} {exc.path}: no such route")
+        if "/" in fingerprint:
+            raise self._unsupported(
+                "deleting an SSH key whose fingerprint contains '/' through the API",
+                "the panel's web interface",
+            )
+        await self._delete(build_path(_ACCOUNT + "/ssh-keys/{fingerprint}", fingerprint=fingerprint))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
 from ..base import Namespace, Params, build_path, build_query
 
@@ -125,3 +126,30 @@ class Backups(Namespace):
             >>> api.client.servers.backups.delete_backup('1a2b3c4d', backup_uuid)  # doctest: +SKIP
         """
         await self._delete(build_path(_BACKUP, server=server_id, backup=backup_id))
+
+    async def rename_backup(self, server_id: str, backup_id: str, name: str) -> dict[str, Any]:
+        """Renames a backup (Pelican; needs the ``backup.delete`` permission there).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            backup_id(str): Backup UUID.
+            name(str): The new name, at most 255 characters.
+
+        Returns:
+            The renamed ``backup`` object.
+
+        Raises:
+            UnsupportedByPanelError: the panel cannot rename backups (Pterodactyl, Jexactyl).
+
+        Example:
+            >>> api.client.servers.backups.rename_backup('1a2b3c4d', backup_uuid, 'before 1.21')  # doctest: +SKIP
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidArgumentError("name must be a non-empty string")
+        path = build_path(_BACKUP + "/rename", server=server_id, backup=backup_id)
+
+        async def call() -> dict[str, Any]:
+            result: dict[str, Any] = await self._put(path, {"name": name})
+            return result
+
+        return await self._only_on(("pelican",), "renaming backups", call)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..._console import ConsoleSession
+from ..._dialect import flavors_of_client_server
+from ...events import ConsoleOutput
 from ...exceptions import InvalidArgumentError
 from ...responses import AsyncPaginatedResponse
-from ..base import Includes, Namespace, Params, build_path, build_query
+from ..base import Includes, Params, build_path, build_query
 from .backups import Backups
 from .databases import Databases
 from .files import Files
 from .network import Network
 from .schedules import Schedules
+from .server_extras import ServerExtras
 from .settings import Settings
 from .startup import Startup
 from .subusers import Subusers
@@ -23,8 +28,9 @@ POWER_SIGNALS = ("start", "stop", "restart", "kill")
 PowerSignal = Literal["start", "stop", "restart", "kill"]
 
 
-class ClientServers(Namespace):
-    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``)."""
+class ClientServers(ServerExtras):
+    """Servers the key's user owns or is a subuser of (all of them for a root admin with ``type``), plus
+    Jexactyl v3's renewal, resource editing, deletion and plugin calls."""
 
     def __init__(self, client: AsyncJexactyl) -> None:
         super().__init__(client)
@@ -69,7 +75,9 @@ class ClientServers(Namespace):
         Args:
             server_id(str): Server identifier (abbreviated UUID) or full UUID.
             detail(bool): Return the whole envelope (with ``meta.is_server_owner`` and
-                ``meta.user_permissions``) instead of only the ``attributes``.
+                ``meta.user_permissions``) instead of only the ``attributes``. Jexactyl v3 adds ``renewable``,
+                ``renewal`` (days left) and ``bg``; Jexactyl v4 has ``status`` but no ``is_suspended`` /
+                ``is_installing``.
             includes(list|tuple): ``egg``, ``subusers``.
             params(dict): Extra query parameters.
 
@@ -78,7 +86,9 @@ class ClientServers(Namespace):
         """
         path = build_path("/api/client/servers/{server}", server=server_id)
         response: dict[str, Any] = await self._get(path, build_query(includes, params))
-        return response if detail else response["attributes"]
+        attributes: dict[str, Any] = response["attributes"]
+        self._client.dialect.observe(flavors_of_client_server(attributes), f"GET {path}: the server object's fields")
+        return response if detail else attributes
 
     async def get_server_utilization(self, server_id: str, detail: bool = False) -> dict[str, Any]:
         """Gets a server's live state and resource use (the panel caches it for 20 s).
@@ -116,6 +126,104 @@ class ClientServers(Namespace):
         result: dict[str, Any] = await self._get(path)
         return result
 
+    def console(
+        self,
+        server_id: str,
+        *,
+        logs: bool = True,
+        max_queue: int = 1000,
+        reconnect_timeout: float = 300.0,
+        logs_on_reconnect: bool = True,
+        heartbeat: float | None = 30.0,
+    ) -> ConsoleSession:
+        """Opens the server's live console over the Wings websocket (see :class:`~pyjexactyl.ConsoleSession`).
+
+        Nothing is sent until the session is entered. It then asks the panel for a token (``GET /websocket``,
+        one request per ~10 minutes afterwards), connects to Wings with ``Origin: <panel URL>``, authenticates,
+        and yields typed events (:mod:`pyjexactyl.events`) until the block exits. Dropped sockets are
+        reconnected and expiring tokens refreshed on their own.
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            logs(bool): Ask for the server's recent console lines once connected.
+            max_queue(int): Lines that may wait for a slow consumer before the oldest are dropped (reported
+                as a ``Dropped(n)`` event; stats and status are never dropped).
+            reconnect_timeout(float): Seconds to keep reconnecting after the socket drops before the iteration
+                raises ``ConsoleDisconnectedError``.
+            logs_on_reconnect(bool): Ask for the recent lines again after a reconnect.
+            heartbeat(float): Seconds between websocket pings (``None``: no pings).
+
+        Raises:
+            ForbiddenError: (on entering) the user lacks ``websocket.connect`` on this server.
+            ConflictError: (on entering) the server is suspended, installing, restoring or transferring.
+
+        Example:
+            >>> async with api.client.servers.console('1a2b3c4d') as console:  # doctest: +SKIP
+            ...     await console.send_command('say hello')
+            ...     async for event in console:
+            ...         print(event)
+        """
+        build_path("/api/client/servers/{server}/websocket", server=server_id)  # refuse a bad id now
+        return ConsoleSession(
+            self,
+            server_id,
+            logs=logs,
+            max_queue=max_queue,
+            reconnect_timeout=reconnect_timeout,
+            logs_on_reconnect=logs_on_reconnect,
+            heartbeat=heartbeat,
+        )
+
+    async def run_command(
+        self, server_id: str, line: str, *, quiet: float = 1.5, timeout: float = 10, max_lines: int = 50
+    ) -> list[str]:
+        """Sends a console command over the Wings websocket and returns the console lines that followed it.
+
+        Collects lines until the console has been quiet for ``quiet`` seconds, ``timeout`` seconds have
+        passed, or ``max_lines`` lines arrived. Wings acknowledges nothing, so a command the game does not
+        answer returns ``[]`` after ``quiet`` seconds, and lines the server prints for other reasons in that
+        window are included. Lines come as Wings sends them (ANSI codes included: see ``strip_ansi``).
+
+        Args:
+            server_id(str): Server identifier (abbreviated UUID).
+            line(str): One command, e.g. ``'list'``.
+            quiet(float): Seconds without a new line that end the collection.
+            timeout(float): Seconds the whole collection may take (connecting not included).
+            max_lines(int): Most lines returned.
+
+        Raises:
+            ServerOfflineError: the server is offline (nothing was sent).
+            ForbiddenError: the user lacks ``websocket.connect`` on this server.
+
+        Example:
+            >>> api.client.servers.run_command('1a2b3c4d', 'list')  # doctest: +SKIP
+            ['There are 2 of a max of 20 players online: Steve, Alex']
+        """
+        if quiet <= 0 or timeout <= 0:
+            raise InvalidArgumentError("quiet and timeout must be positive numbers of seconds")
+        if max_lines < 1:
+            raise InvalidArgumentError("max_lines must be at least 1")
+        loop = asyncio.get_running_loop()
+        lines: list[str] = []
+        async with self.console(server_id, logs=False, reconnect_timeout=timeout) as console:
+            console._discard_pending()  # what arrived before the command did not follow it
+            await console.send_command(line)
+            deadline = loop.time() + timeout
+            quiet_until = loop.time() + quiet
+            while len(lines) < max_lines:
+                wait = min(quiet_until, deadline) - loop.time()
+                if wait <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(wait):
+                        event = await anext(console)
+                except (TimeoutError, StopAsyncIteration):
+                    break
+                if isinstance(event, ConsoleOutput):
+                    lines.append(event.line)
+                    quiet_until = loop.time() + quiet
+        return lines
+
     async def send_console_command(self, server_id: str, cmd: str) -> None:
         """Sends a command to the server's console. The server must be running.
 
@@ -140,15 +248,20 @@ class ClientServers(Namespace):
 
         Args:
             server_id(str): Server identifier (abbreviated UUID).
-            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``.
+            signal(str): One of ``start``, ``stop``, ``restart``, ``kill``. Surrounding spaces are dropped,
+                as the panel itself trims them; the signal is case-sensitive.
+
+        Raises:
+            InvalidArgumentError: the signal is none of the four (nothing is sent).
 
         Example:
             >>> api.client.servers.send_power_action('1a2b3c4d', 'start')  # doctest: +SKIP
         """
-        if signal not in POWER_SIGNALS:
+        wanted = signal.strip() if isinstance(signal, str) else signal
+        if wanted not in POWER_SIGNALS:
             raise InvalidArgumentError(f"signal must be one of {', '.join(POWER_SIGNALS)}; got {signal!r}")
         path = build_path("/api/client/servers/{server}/power", server=server_id)
-        await self._post(path, {"signal": signal})
+        await self._post(path, {"signal": wanted})
 
     async def list_activity(
         self, server_id: str, includes: Includes = None, params: Params = None

@@ -17,7 +17,12 @@ class Settings(Namespace):
             server_id(str): Server identifier (abbreviated UUID)
             name(str): New name for the server
             description(str): New description; ``None`` (the default) leaves it unchanged, ``''``
-                clears it.
+                clears it. Pelican's rename route ignores a description, so on Pelican it is also sent
+                through Pelican's own ``POST /settings/description`` (to tell, the client asks the panel
+                once if it does not know it yet; only when a description is given).
+
+        Raises:
+            ForbiddenError: Pelican, and its administrators made descriptions read-only.
 
         Example:
             >>> api.client.servers.settings.rename_server('1a2b3c4d', 'Lobby')  # doctest: +SKIP
@@ -29,7 +34,10 @@ class Settings(Namespace):
             if not isinstance(description, str):
                 raise InvalidArgumentError(f"description must be a string, not {type(description).__name__}")
             body["description"] = description
+        pelican = description is not None and await self._client.dialect.is_one_of({"pelican"})
         await self._post(build_path(_SETTINGS + "/rename", server=server_id), body)
+        if pelican:
+            await self._post(build_path(_SETTINGS + "/description", server=server_id), {"description": description})
 
     async def reinstall_server(self, server_id: str) -> None:
         """Reinstalls the server: the egg's install script runs again (files are kept unless the script
