@@ -23,6 +23,11 @@ commands, and after it.
 
 Targets: first response p99 < 100 ms at 100 concurrent; final answer overhead < 20 ms over the panel
 latency at p50; idle RSS < 80 MB; no RSS growth beyond noise (2 MB) over the soak.
+
+``--linked-users N`` is a memory mode instead (issue 8, item 6): N Discord users are linked, each to their own
+panel user with one server, and each runs ``/server status`` once, so the bot holds N cached panel clients;
+it prints the bot's RSS after start, after linking and after the N commands, and how many connections the bot
+has open to the panel (every user's client shares one connection pool).
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ import contextlib
 import itertools
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -194,19 +201,59 @@ def bot_environment(fd: FakeDiscord, panel: FakePanel, data_dir: Path) -> dict[s
     return env
 
 
-def spawn_bot(env: dict[str, str], *, cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
-    """``python -m bot``, as a user runs it; its output goes to ``log_path``."""
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=cwd,  # no stray .env; the bot package comes from PYTHONPATH
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+_LINK_OPENED = re.compile(r"interaction user=(\d+) type=slash command=account link outcome=ok")
+
+
+class BotLog:
+    """The bot's output, copied to ``log_path`` line by line by a reader thread; tells the event loop when the
+    bot has handled a ``/account link`` command (its log line), so a form is submitted only once discord.py has
+    registered it, as a person would: no fixed pause."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], log_path: Path, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._opened: dict[int, int] = {}
+        self._changed = asyncio.Event()
+        self._thread = threading.Thread(target=self._read, args=(proc, log_path), name="bot-log", daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+        assert proc.stdout is not None
+        with open(log_path, "wb") as log_file:
+            for raw in proc.stdout:
+                log_file.write(raw)
+                log_file.flush()
+                match = _LINK_OPENED.search(raw.decode("utf-8", "replace"))
+                if match:
+                    self._loop.call_soon_threadsafe(self._opened_one, int(match.group(1)))
+
+    def _opened_one(self, user_id: int) -> None:
+        self._opened[user_id] = self._opened.get(user_id, 0) + 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def link_commands(self, user_id: int) -> int:
+        """How many ``/account link`` commands of ``user_id`` the bot has handled to the end."""
+        return self._opened.get(user_id, 0)
+
+    async def wait_link_command(self, user_id: int, count: int, timeout: float) -> None:
+        """Waits until the bot has handled ``count`` ``/account link`` commands of ``user_id``."""
+        async with asyncio.timeout(timeout):
+            while self._opened.get(user_id, 0) < count:
+                await self._changed.wait()
+
+
+def spawn_bot(env: dict[str, str], *, cwd: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], BotLog]:
+    """``python -m bot``, as a user runs it; its output goes to ``log_path`` (see :class:`BotLog`)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=cwd,  # no stray .env; the bot package comes from PYTHONPATH
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     _children.append(proc)
-    return proc
+    return proc, BotLog(proc, log_path, asyncio.get_running_loop())
 
 
 async def wait_or_die(proc: subprocess.Popen[bytes], waiter: Any, what: str, log_path: Path) -> None:
@@ -300,28 +347,28 @@ def check_final(command: str, account: Account, server: str, ix: InteractionReco
     return None if ok else f"unexpected answer: {text[:160]!r}"
 
 
-async def link_all(fd: FakeDiscord, accounts: Sequence[Account]) -> None:
-    """Links every account through the real ``/account link`` modal."""
+async def link_all(fd: FakeDiscord, bot_log: BotLog, accounts: Sequence[Account], concurrency: int = 50) -> None:
+    """Links every account through the real ``/account link`` modal (``concurrency`` at a time)."""
+    gate = asyncio.Semaphore(concurrency)
 
     async def link(account: Account) -> None:
-        text = ""
-        for _ in range(3):
+        async with gate:
+            user_id = account.discord.id
+            handled = bot_log.link_commands(user_id)
             opened = await fd.slash(account.discord, "account link", guild_id=GUILD_ID)
-            await opened.wait_callback(10)
+            await opened.wait_callback(30)
             modal = opened.modal
             if modal is None:
                 raise RuntimeError(f"/account link did not open a modal: {opened.describe()}")
-            # A person takes seconds to fill a modal. discord.py only registers the modal once the answer
-            # to its type 9 callback is back, so an instant submit can beat the registration.
-            await asyncio.sleep(0.25)
+            # discord.py registers the form once Discord's answer to its callback is back, before the command
+            # ends: a person always types in between. Submit once the bot logged the command as handled.
+            await bot_log.wait_link_command(user_id, handled + 1, 30)
             field_id = modal["components"][0]["components"][0]["custom_id"]
-            submitted = await fd.submit_modal(
-                account.discord, modal["custom_id"], {field_id: account.key}, origin=opened
-            )
-            text = message_text(await submitted.wait_final(15))
-            if "Linked to panel account" in text:
-                return
-        raise RuntimeError(f"linking {account.discord.username} failed: {text[:200]}")
+            values = {field_id: account.key}
+            submitted = await fd.submit_modal(account.discord, modal["custom_id"], values, origin=opened)
+            text = message_text(await submitted.wait_final(30))
+            if "Linked to panel account" not in text:
+                raise RuntimeError(f"linking {account.discord.username} failed: {text[:200]}")
 
     await asyncio.gather(*(link(a) for a in accounts))
     forget(fd, list(fd.interactions))
@@ -438,6 +485,72 @@ def main_report_targets(levels: Sequence[Level], idle_rss: float, soak_growth: f
         print(f"  (status overhead p50 under load, for information: {info})")
 
 
+# ------------------------------------------------------------------------------------------ memory mode
+
+
+def panel_connections(pid: int, panel_port: int) -> int:
+    """TCP connections of ``pid`` to ``panel_port`` on 127.0.0.1 (from /proc: its socket inodes, matched with
+    /proc/net/tcp)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                if fields[9] in inodes and remote_port == panel_port and fields[3] == "01":  # ESTABLISHED
+                    count += 1
+    return count
+
+
+async def memory_mode(
+    fd: FakeDiscord,
+    panel: FakePanel,
+    proc: subprocess.Popen[bytes],
+    bot_log: BotLog,
+    accounts: Sequence[Account],
+    rss_start: float,
+) -> None:
+    """Links every account, has each run ``/server status`` once, and prints the bot's RSS along the way."""
+    pid = proc.pid
+    users = len(accounts)
+    t0 = time.perf_counter()
+    await wait_or_die(proc, link_all(fd, bot_log, accounts), f"linking {users} users", Path("/dev/null"))
+    linked_in = time.perf_counter() - t0
+    await asyncio.sleep(1.0)
+    rss_linked = rss_mb(pid)
+    level = Level("server status", 50)
+    driver = Driver(fd, panel, pid, accounts)
+    t0 = time.perf_counter()
+    while level.interactions < users:
+        await driver.burst("server status", min(50, users - level.interactions), level)
+    ran_in = time.perf_counter() - t0
+    await asyncio.sleep(1.0)
+    rss_clients = rss_mb(pid)
+    port = int(panel.url.rsplit(":", 1)[1])
+    connections = panel_connections(pid, port)
+    hwm = rss_mb(pid, "VmHWM")
+    print(f"\nmemory with {users} linked users (VmRSS of the bot process)")
+    print(f"  {'after start (READY, commands synced, idle)':<58}{rss_start:7.1f} MB")
+    print(f"  {f'after linking {users} users ({linked_in:.1f} s)':<58}{rss_linked:7.1f} MB")
+    print(
+        f"  {f'after each ran /server status once ({ran_in:.1f} s)':<58}{rss_clients:7.1f} MB"
+        f"   (+{rss_clients - rss_start:.1f} MB over start, peak {hwm:.1f} MB)"
+    )
+    print(
+        f"  open connections to the panel: {connections} (one pool shared by every user's client, at most "
+        "POOL_SIZE = 100; idle ones close after aiohttp's keep-alive timeout)"
+    )
+    print(f"  panel clients kept: at most MAX_CLIENTS = 500 of the {users} made (least recently used dropped first)")
+    print(f"  errors: {level.errors} {level.error_samples}")
+
+
 # ------------------------------------------------------------------------------------------ main
 
 
@@ -466,10 +579,13 @@ async def run(args: argparse.Namespace) -> int:
     try:
         panel.start()  # own thread and loop: its 20 ms sleeps are not queued behind the fake Discord
         await fd.start()
-        accounts = make_accounts(panel, args.users, args.servers)
+        if args.linked_users:  # memory mode: one server each
+            accounts = make_accounts(panel, args.linked_users, 1)
+        else:
+            accounts = make_accounts(panel, args.users, args.servers)
 
         t0 = time.perf_counter()
-        proc = spawn_bot(bot_environment(fd, panel, data_dir), cwd=tmp, log_path=log_path)
+        proc, bot_log = spawn_bot(bot_environment(fd, panel, data_dir), cwd=tmp, log_path=log_path)
         pid = proc.pid
         await wait_or_die(proc, fd.wait_ready(60), "gateway READY", log_path)
         t_ready = time.perf_counter() - t0
@@ -480,11 +596,19 @@ async def run(args: argparse.Namespace) -> int:
 
         print(
             f"bot: `{Path(sys.executable).name} -m bot` pid {pid}; panel latency {LATENCY * 1000:.0f} ms; "
-            f"{args.users} linked users x {args.servers} servers; {os.cpu_count()} CPUs"
+            + (
+                f"memory mode, {args.linked_users} users x 1 server"
+                if args.linked_users
+                else f"{args.users} linked users x {args.servers} servers"
+            )
+            + f"; {os.cpu_count()} CPUs"
         )
         print(f"startup: gateway READY {t_ready:.2f} s after spawn, guild commands synced at {t_synced:.2f} s")
 
-        await link_all(fd, accounts)
+        if args.linked_users:
+            await memory_mode(fd, panel, proc, bot_log, accounts, rss_start)
+            return 0
+        await link_all(fd, bot_log, accounts)
         take_panel_requests(panel)
         await asyncio.sleep(1.0)
         rss_idle = rss_mb(pid)
@@ -616,6 +740,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="ms the fake Discord takes to answer an interaction callback (models real Discord's round trip)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 40 samples per level, 300-interaction soak")
+    parser.add_argument(
+        "--linked-users",
+        type=int,
+        default=0,
+        metavar="N",
+        help="memory mode: link N users, run /server status once each, print RSS (instead of the latency levels)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.samples = min(args.samples, 40)

@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 import discord
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from .clients import PanelClients
 from .config import BotConfig
@@ -32,6 +32,9 @@ log = logging.getLogger("bot")
 
 EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.board", "cogs.alert", "cogs.admin", "cogs.help")
 TREE_HASH_KEY = "command_tree_hash"
+
+CLIENT_SWEEP_SECONDS = 60.0
+"""How often idle panel clients are closed (:meth:`bot.clients.PanelClients.sweep`)."""
 
 SHUTDOWN_GRACE = 8.0
 """Seconds a shutdown waits for in-flight interactions: under ``docker stop``'s default 10 s before SIGKILL."""
@@ -207,8 +210,15 @@ class JexactylBot(commands.Bot):
 
     # ------------------------------------------------------------------ start-up
 
+    @tasks.loop(seconds=CLIENT_SWEEP_SECONDS)
+    async def _sweep_clients(self) -> None:
+        """Closes idle panel clients and drops stale server lists (memory stays flat with many users)."""
+        await self.panels.sweep()
+        self.servers.cache.prune()
+
     async def setup_hook(self) -> None:
         self.watch.start()
+        self._sweep_clients.start()
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
@@ -281,5 +291,6 @@ class JexactylBot(commands.Bot):
             await asyncio.shield(asyncio.gather(self._drain, self._pausing))
         finally:
             await self.watch.close()
+            self._sweep_clients.cancel()
             await super().close()
             self._set_session_live(False)

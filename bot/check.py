@@ -2,7 +2,8 @@
 
 Checks, in order, and prints one ✔ / ✘ line (``!`` for a warning, ``-`` for a skipped check) per item:
 
-1. the configuration (every problem of :func:`bot.config.load_config`);
+1. the configuration (every problem of :func:`bot.config.load_config`), and whether ``/admin`` is on (it needs
+   ``GUILD_IDS``: a warning without it);
 2. ``DATA_DIR`` (and the database's directory) exists or can be created, and is writable: if not, the
    message names the user the bot runs as and the ``chown 10001:10001`` a Docker bind mount needs;
 3. the encryption key (``ENCRYPTION_KEY``, or ``DATA_DIR/secret.key``), with a warning when the key is kept
@@ -104,6 +105,16 @@ def _check_data_dir(report: CheckReport, config: BotConfig) -> bool:
             return False
         report.add("data directory", Status.OK, f"{directory.resolve()} is writable")
     return True
+
+
+def _check_admin(report: CheckReport, config: BotConfig) -> None:
+    from .admin_gate import ADMIN_NEEDS_GUILD_IDS, admin_enabled
+
+    if admin_enabled(config.guild_ids):
+        count = len(config.guild_ids)
+        report.add("/admin", Status.OK, f"/admin is on in {count} guild(s) of GUILD_IDS")
+    else:
+        report.add("/admin", Status.WARN, ADMIN_NEEDS_GUILD_IDS)
 
 
 def _check_key_location(report: CheckReport, config: BotConfig) -> None:
@@ -339,6 +350,7 @@ async def run_checks(config: BotConfig) -> CheckReport:
     """Runs every check against ``config`` (already validated) and returns the report."""
     report = CheckReport(secrets=[config.discord_token, config.panel_application_key or "", *config.encryption_keys])
     report.add("configuration", Status.OK, f"valid (panel {config.panel_url}, data directory {config.data_dir})")
+    _check_admin(report, config)
     data_ok = _check_data_dir(report, config)
     if data_ok or config.encryption_keys:
         vault, vault_ok = _load_vault(report, config)

@@ -308,6 +308,15 @@ class _Collector:
         if not parts.hostname:
             self.add(f"{name} has no host name")
             return None
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "ws") and not is_private_host(parts.hostname):
+            secure = "https" if scheme == "http" else "wss"
+            self.add(
+                f"{name} uses plain {scheme} for the public host {parts.hostname!r}: the bot token would travel "
+                f"unencrypted, so use {secure} (plain http/ws is only allowed for localhost and private 10/8, "
+                "172.16/12, 192.168/16 or loopback addresses, as for PANEL_URL)"
+            )
+            return None
         return raw.rstrip("/")
 
     def log_level(self) -> str:

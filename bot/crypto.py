@@ -18,6 +18,8 @@ from typing import TypeAlias
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from .private_files import make_private_directory
+
 __all__ = [
     "SECRET_KEY_FILENAME",
     "KeyDecryptError",
@@ -191,7 +193,7 @@ def load_key_vault(config_keys: Sequence[str], data_dir: Path, logger: _LoggerLi
     data_dir = Path(data_dir)
     path = data_dir / SECRET_KEY_FILENAME
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_directory(data_dir)
         key = _write_new_key_file(path)
     except OSError as exc:
         raise KeyVaultError(

@@ -8,6 +8,7 @@ unexpected errors get a short reference id that is also written to the log.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from typing import Any
 
@@ -16,6 +17,7 @@ from discord import app_commands
 
 from pyjexactyl.exceptions import (
     BadRequestError,
+    ClientClosedError,
     ConflictError,
     ForbiddenError,
     InvalidArgumentError,
@@ -33,6 +35,14 @@ from pyjexactyl.exceptions import (
 log = logging.getLogger("bot.errors")
 
 LINK_HINT = "Run `/account link` and paste a client API key from your panel (Account → API Credentials)."
+STALE_LINK = (
+    "This belongs to a panel link you have since unlinked or replaced, so nothing was done. Run the command again."
+)
+"""The answer to a button pressed under a link that is gone (see :class:`bot.ui.base.BotView`)."""
+LINK_CHANGED = (
+    "Your panel link was removed or replaced while this was running, so the bot stopped using the old key. "
+    "Check the result, and run the command again if needed."
+)
 
 
 class UserFacingError(app_commands.AppCommandError):
@@ -103,8 +113,10 @@ def describe_error(error: BaseException) -> str | None:
         return f"That input is not valid: {error}"
     if isinstance(error, app_commands.TransformerError):
         return "That option could not be read (a channel or role the bot cannot see?). Pick one from the list."
+    if isinstance(error, ClientClosedError):  # the user unlinked or re-linked while this was running
+        return LINK_CHANGED
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: you can use this again in {error.retry_after:.0f} s."
+        return f"Slow down: try again in {max(1, math.ceil(error.retry_after))} s."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works inside a server, not in direct messages."
     if isinstance(error, app_commands.MissingPermissions | app_commands.MissingAnyRole):

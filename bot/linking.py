@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from pyjexactyl.exceptions import ForbiddenError, UnauthorizedError
 
+from .audit import record_audit
 from .errors import UserFacingError
 from .shapes import looks_like_panel_key
 from .storage import LinkedAccount
@@ -79,8 +80,8 @@ async def link_account(bot: JexactylBot, discord_user_id: int, raw_key: str) -> 
     await bot.panels.forget(discord_user_id)
     bot.servers.cache.invalidate(discord_user_id)
     await bot.watch.link_changed(discord_user_id)
-    await bot.storage.add_audit(
-        "account.link", discord_user_id=discord_user_id, target=f"panel user {link.panel_user_id}"
+    await record_audit(
+        bot.storage, "account.link", discord_user_id=discord_user_id, target=f"panel user {link.panel_user_id}"
     )
     log.info("user %s linked panel account %s", discord_user_id, link.panel_user_id)
     return link

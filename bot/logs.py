@@ -1,18 +1,50 @@
-"""Logging set-up: one handler on the root logger with a filter that masks secrets in every record, and the
-silencing of discord.py's voice warnings (the bot never joins a voice channel)."""
+"""Logging set-up: one handler on the root logger with a filter that masks secrets and escapes control
+characters in every record, and the silencing of discord.py's voice warnings (the bot never joins a voice
+channel).
+
+Escaping is done once, here, for every record: anything a user typed (an option value in a refusal, a
+username) that reaches a log line can hold a newline, and a newline would let it write a second, forged line
+(``interaction user=1 ... outcome=ok``). A record's message therefore stays on one line, with ``\n``, ``\r``,
+``\x1b`` and the like shown escaped; tracebacks (``exc_text``) keep their lines.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
 from .redaction import redact_secrets
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""C0/C1 controls, line and paragraph separators, and the direction marks, embeddings, overrides and isolates
+that reorder what a terminal shows."""
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: control and reordering characters written as escapes.
+
+    Example:
+        >>> escape_controls("a\\nb\\x1b")
+        'a\\\\nb\\\\x1b'
+    """
+    return _CONTROL.sub(_escaped, text)
+
 
 class RedactingFilter(logging.Filter):
     """Masks secrets in every record (see :func:`bot.redaction.redact_secrets`), and the configured secrets
-    verbatim."""
+    verbatim, and escapes control characters in its message (:func:`escape_controls`)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -25,7 +57,7 @@ class RedactingFilter(logging.Filter):
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        cleaned = self.redact(message)
+        cleaned = escape_controls(self.redact(message))
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         record.msg, record.args = cleaned, None

@@ -1,19 +1,22 @@
 """Re-encrypt stored panel API keys with the first ``ENCRYPTION_KEY``, and check keys at start-up.
 
-Rotation procedure for operators:
+Rotation procedure for operators (the README gives the same steps):
 
-1. Generate a new key and put it *first* in ``ENCRYPTION_KEY``, keeping the old key(s)
+1. Stop the bot (``rotate-keys`` refuses while a bot holds the data directory's lock).
+2. Generate a new key and put it *first* in ``ENCRYPTION_KEY``, keeping the old key(s)
    after it: ``ENCRYPTION_KEY=<new>,<old>``.
-2. Run ``python -m bot rotate-keys``.
-3. Remove the old key(s) from ``ENCRYPTION_KEY``.
+3. Run ``python -m bot rotate-keys``.
+4. Remove the old key(s) from ``ENCRYPTION_KEY``, then start the bot.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from bot.config import BotConfig
 from bot.crypto import SECRET_KEY_FILENAME, KeyDecryptError, KeyVault
+from bot.datadir import DataDirLock
 from bot.storage import Storage, StorageConflictError
 
 __all__ = [
@@ -113,6 +116,7 @@ async def rotate_keys(config: BotConfig) -> int:
     :returns: the number of re-encrypted keys.
     :raises KeyRotationError: if ``ENCRYPTION_KEY`` is unset, the database does not
         exist, or some keys cannot be decrypted (``affected_user_ids`` lists them).
+    :raises bot.datadir.DataDirLockedError: a bot is running on this data directory.
     """
     if not config.encryption_keys:
         raise KeyRotationError(
@@ -123,6 +127,11 @@ async def rotate_keys(config: BotConfig) -> int:
     if not path.is_file():
         raise KeyRotationError(f"no database found at {str(path)!r}: check DATA_DIR / DATABASE_URL (nothing to rotate)")
     vault = KeyVault(list(config.encryption_keys))
+    with DataDirLock(config, "rotate-keys"):
+        return await _rotate_all(path, vault)
+
+
+async def _rotate_all(path: Path, vault: KeyVault) -> int:
     async with Storage.open(path) as storage:
         for attempt in range(1, _CONFLICT_RETRIES + 1):
             try:

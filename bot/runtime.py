@@ -49,17 +49,29 @@ async def run_bot(
         on_start: Called with the bot object before it connects (tests use it to stop the bot).
         bot_options: Further :class:`discord.Client` options (tests pass ``guild_ready_timeout``).
     """
+    from .datadir import DataDirLock, ensure_writable, used_directories
+
+    for directory in used_directories(config):
+        ensure_writable(directory)
+    # Held until run_bot returns (the kernel drops it if the process dies): a second bot on this database and
+    # rotate-keys refuse meanwhile.
+    with DataDirLock(config, "run"):
+        await _run_locked(config, on_start=on_start, bot_options=bot_options)
+    log.info("stopped: panel sessions and the database are closed")
+
+
+async def _run_locked(
+    config: BotConfig, *, on_start: Callable[[Any], None] | None, bot_options: Mapping[str, Any] | None
+) -> None:
     from .app import JexactylBot
     from .clients import PanelClients
     from .crypto import load_key_vault
-    from .datadir import ensure_writable, key_beside_database, used_directories
+    from .datadir import key_beside_database
     from .discord_endpoints import apply_discord_endpoints
     from .health import HealthServer
     from .rotate_keys import ensure_keys_decryptable
     from .storage import Storage
 
-    for directory in used_directories(config):
-        ensure_writable(directory)
     apply_discord_endpoints(config.discord_api_base, config.discord_gateway_url)
     log.info("starting %s: panel %s, database %s", versions(), config.panel_url, config.database_path)
     async with Storage.open(config.database_path) as storage:
@@ -90,7 +102,6 @@ async def run_bot(
             if health is not None:
                 await health.stop()
             await panels.close()
-    log.info("stopped: panel sessions and the database are closed")
 
 
 async def _refuse_new_key_for_old_links(config: BotConfig, storage: Any) -> None:

@@ -66,8 +66,9 @@ VARIABLES: tuple[Variable, ...] = (
         "ENCRYPTION_KEY",
         (
             "Fernet key(s) that encrypt members' panel API keys at rest, comma-separated: the FIRST key",
-            "encrypts, every key decrypts. To rotate: put a new key first, keep the old one after it, run",
-            "`python -m bot rotate-keys`, then drop the old key. `python -m bot init` writes a fresh one;",
+            "encrypts, every key decrypts. To rotate: stop the bot, put a new key first and keep the old one",
+            "after it, run `python -m bot rotate-keys` (it refuses while a bot runs on this data directory),",
+            "drop the old key, start the bot. `python -m bot init` writes a fresh one;",
             f"or generate one with:  {GENERATE_KEY_COMMAND}",
             "If unset, the bot generates DATA_DIR/secret.key: in the same volume as the database it protects.",
             "Back this key up (without it no linked key can be read), and not next to the database.",
@@ -84,7 +85,8 @@ VARIABLES: tuple[Variable, ...] = (
         "GUILD_IDS",
         (
             "Comma-separated guild (Discord server) ids: commands are synced to them at every start (instant)",
-            "and other guilds are refused. Unset: commands are global (the first sync can take an hour).",
+            "and other guilds are refused. Unset: commands are global (the first sync can take an hour) and",
+            "/admin is off, since anyone could then invite the bot to a server where they are Administrator.",
         ),
     ),
     Variable(
@@ -144,9 +146,15 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "DISCORD_API_BASE",
-        ("Another Discord REST API base, e.g. a staging double (tests point it at a fake Discord).",),
+        (
+            "Another Discord REST API base, e.g. a staging double (tests point it at a fake Discord). The bot",
+            "token is sent there: https://, or http:// only for localhost / loopback / private addresses.",
+        ),
     ),
-    Variable("DISCORD_GATEWAY_URL", ("Another Discord gateway URL (with DISCORD_API_BASE).",)),
+    Variable(
+        "DISCORD_GATEWAY_URL",
+        ("Another Discord gateway URL (with DISCORD_API_BASE): wss://, or ws:// only for private addresses.",),
+    ),
 )
 """Every variable the bot reads, in the order of the ``.env`` file."""
 

@@ -13,8 +13,13 @@ Usage::
 The database runs in WAL mode with ``synchronous=FULL`` and every write method commits
 before it returns, so a write that has returned survives even a ``SIGKILL``.  Writes on
 the shared connection are serialised with a lock so one task's transaction can never
-swallow (or roll back) another task's write.  Panel API keys are only ever stored
-encrypted, and never written to the audit log.
+swallow (or roll back) another task's write.  Reads go through a second, read-only
+connection: in WAL mode they never wait for a writer, so no read (resolving a user's
+link, listing the audit log) queues behind a write that waits for another process's lock.
+Panel API keys are only ever stored encrypted, and never written to the audit log.
+
+The database file (and so its ``-wal`` and ``-shm`` files, which SQLite gives the
+database's mode) is created 0600 and its directory 0700, whatever the umask.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.migrations import LATEST_VERSION, SchemaVersionError, apply_migrations, get_schema_version
+from bot.private_files import make_private_directory, make_private_file, tighten
 from bot.redaction import redact_secrets
 
 __all__ = [
@@ -51,6 +57,8 @@ _MAX_AUDIT_TEXT = 1000
 _ITER_BATCH = 200
 
 _PLAINTEXT_KEY = re.compile(rb"^\s*(?:ptl[ac]|papp|pacc)_")
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside the database (they hold the same data)."""
 
 
 class StorageError(Exception):
@@ -79,6 +87,16 @@ class LinkedAccount:
     encrypted_key: bytes = field(repr=False)
     linked_at: datetime
     last_used_at: datetime | None = None
+
+    def is_same_link(self, other: LinkedAccount | None) -> bool:
+        """Whether ``other`` is this very link: the same user, linked at the same moment. A re-link (even to the
+        same panel account with the same key) is a new link; a key rotation is not."""
+        return (
+            other is not None
+            and other.discord_user_id == self.discord_user_id
+            and other.panel_user_id == self.panel_user_id
+            and other.linked_at == self.linked_at
+        )
 
 
 @dataclass(frozen=True)
@@ -174,6 +192,12 @@ def _row_to_audit(row: sqlite3.Row | tuple[Any, ...]) -> AuditEntry:
     )
 
 
+async def _close_all(*connections: aiosqlite.Connection | None) -> None:
+    for connection in connections:
+        if connection is not None:
+            await connection.close()
+
+
 class _StorageOpener:
     """Result of :meth:`Storage.open`: await it, or use it as an async context manager."""
 
@@ -203,9 +227,10 @@ class _StorageOpener:
 class Storage:
     """Async access to the bot's SQLite database.  Create it with :meth:`open`."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, *, reader: aiosqlite.Connection | None = None) -> None:
         """Internal: use :meth:`Storage.open`."""
         self._conn: aiosqlite.Connection | None = conn
+        self._reader: aiosqlite.Connection | None = reader or conn
         self._path = path
         self._lock = asyncio.Lock()
 
@@ -229,15 +254,19 @@ class Storage:
     @classmethod
     async def _open(cls, path: Path, busy_timeout: float) -> Storage:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_directory(path.parent)
+            make_private_file(path)
+            for suffix in _SIDE_FILES:
+                tighten(path.with_name(path.name + suffix))
         except OSError as exc:
             raise StorageError(
-                f"could not create the database directory {str(path.parent)!r}: {exc.strerror}"
+                f"could not create the database {str(path)!r} in a private directory: {exc.strerror or exc}"
             ) from None
         try:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"could not open the database {str(path)!r}: {exc}") from None
+        reader: aiosqlite.Connection | None = None
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
@@ -250,20 +279,30 @@ class Storage:
             await conn.execute("PRAGMA synchronous = FULL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await apply_migrations(conn)
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            await reader.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            await reader.execute("PRAGMA query_only = ON")
         except sqlite3.DatabaseError as exc:
-            await conn.close()
+            await _close_all(conn, reader)
             raise StorageError(f"the database {str(path)!r} is not usable: {exc}") from None
         except BaseException:
-            await conn.close()
+            await _close_all(conn, reader)
             raise
-        return cls(conn, path)
+        return cls(conn, path, reader=reader)
 
     async def close(self) -> None:
-        """Close the connection (idempotent).  Waits for an in-flight write to finish."""
+        """Close the connections (idempotent).  Waits for an in-flight write to finish."""
         async with self._lock:
             conn, self._conn = self._conn, None
-            if conn is not None:
-                await conn.close()
+            reader, self._reader = self._reader, None
+            await _close_all(conn, reader if reader is not conn else None)
+
+    async def set_busy_timeout(self, seconds: float) -> None:
+        """How long a statement waits for another process's lock before failing (``Storage.open``'s
+        ``busy_timeout``; tests shorten it)."""
+        milliseconds = max(0, int(seconds * 1000))
+        for conn in {id(c): c for c in (self._connection(), self._reader_connection())}.values():
+            await conn.execute(f"PRAGMA busy_timeout = {milliseconds}")
 
     async def __aenter__(self) -> Self:
         return self
@@ -297,6 +336,11 @@ class Storage:
             raise StorageError("the storage has been closed")
         return self._conn
 
+    def _reader_connection(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise StorageError("the storage has been closed")
+        return self._reader
+
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
         """Serialised ``BEGIN IMMEDIATE`` … ``COMMIT`` transaction (rolled back on error)."""
@@ -314,11 +358,11 @@ class Storage:
                 raise
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._connection().execute(sql, tuple(params)) as cursor:
+        async with self._reader_connection().execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._connection().execute(sql, tuple(params)) as cursor:
+        async with self._reader_connection().execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     # -- for modules that keep their own tables (bot.watch.store) ---------------------------
@@ -407,10 +451,21 @@ class Storage:
         )
         return None if row is None else _row_to_link(row)
 
-    async def unlink(self, discord_user_id: int) -> bool:
-        """Remove the user's link.  Returns ``True`` if there was one."""
+    async def unlink(self, discord_user_id: int, *, only: LinkedAccount | None = None) -> bool:
+        """Remove the user's link.  Returns ``True`` if there was one.
+
+        With ``only``, the link is removed only if it is still that link (:meth:`LinkedAccount.is_same_link`):
+        a confirmation asked about one link never deletes the link the user made since.
+        """
+        params: tuple[Any, ...] = (discord_user_id,)
+        sql = "DELETE FROM linked_accounts WHERE discord_user_id = ?"
+        if only is not None:
+            if only.discord_user_id != discord_user_id:
+                raise ValueError("only= must be a link of the same Discord user")
+            sql = "DELETE FROM linked_accounts WHERE discord_user_id = ? AND panel_user_id = ? AND linked_at = ?"
+            params = (discord_user_id, only.panel_user_id, _to_text(only.linked_at))
         async with self._write() as conn:
-            cursor = await conn.execute("DELETE FROM linked_accounts WHERE discord_user_id = ?", (discord_user_id,))
+            cursor = await conn.execute(sql, params)
             removed = cursor.rowcount > 0
             await cursor.close()
         return removed

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.audit import record_audit
 from bot.embeds import discord_time, escape, make_embed
 from bot.errors import NotLinkedError
 from bot.ui.confirm import confirm
@@ -48,18 +49,29 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
             f"Unlink the panel account **{escape(account.panel_username)}**? The bot deletes its copy of your "
             "API key and can no longer act for you until you run `/account link` again."
         )
-        if not await confirm(interaction, question, "Unlink account"):
+        if not await confirm(interaction, question, "Unlink account", link=account):
             return
-        removed = await self.bot.storage.unlink(user_id)
-        await self.bot.panels.forget(user_id)
-        self.bot.servers.cache.invalidate(user_id)
-        await self.bot.watch.link_changed(user_id)
-        await self.bot.storage.add_audit(
+        # Only the link the question was about: a re-link made meanwhile stays (the confirmation also refuses
+        # a press under a changed link; this closes the gap between that check and the delete).
+        removed = await self.bot.storage.unlink(user_id, only=account)
+        if removed:
+            await self.bot.panels.forget(user_id)
+            self.bot.servers.cache.invalidate(user_id)
+            await self.bot.watch.link_changed(user_id)
+        await record_audit(
+            self.bot.storage,
             "account.unlink",
             discord_user_id=user_id,
             target=f"panel user {account.panel_user_id}",
-            outcome="ok" if removed else "already unlinked",
+            outcome="ok" if removed else "already unlinked or replaced",
         )
+        if not removed:
+            await interaction.followup.send(
+                f"Nothing was done: **{escape(account.panel_username)}** is no longer your linked account "
+                "(you unlinked or linked again meanwhile). Check with `/account info`.",
+                ephemeral=True,
+            )
+            return
         log.info("user %s unlinked panel account %s", user_id, account.panel_user_id)
         await interaction.followup.send(
             f"Unlinked **{escape(account.panel_username)}**. The key itself still works on the panel: delete it "

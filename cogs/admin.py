@@ -18,7 +18,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.audit import audited
+from bot.admin_gate import ADMIN_NEEDS_GUILD_IDS, admin_enabled, has_discord_admin
+from bot.audit import audited, record_audit
 from bot.clients import UserPanel
 from bot.embeds import clip, discord_time, escape, make_embed
 from bot.errors import NotAdminError, UserFacingError
@@ -101,17 +102,6 @@ class AdminContext:
     api: AsyncJexactyl
 
 
-def has_discord_admin(interaction: discord.Interaction[Any], admin_role_ids: Sequence[int]) -> bool:
-    """Whether the invoker is a guild member with Administrator or one of ``admin_role_ids``."""
-    member = interaction.user
-    if interaction.guild_id is None or not isinstance(member, discord.Member):
-        return False
-    if interaction.permissions.administrator:
-        return True
-    allowed = set(admin_role_ids)
-    return any(role.id in allowed for role in member.roles)
-
-
 async def require_admin(bot: JexactylBot, interaction: discord.Interaction[Any]) -> AdminContext:
     """The run-time gate every ``/admin`` command calls first (after deferring).
 
@@ -123,6 +113,10 @@ async def require_admin(bot: JexactylBot, interaction: discord.Interaction[Any])
     command = interaction.command.qualified_name if interaction.command else "admin"
     reason: str | None = None
     try:
+        guild_ids = bot.config.guild_ids
+        if not admin_enabled(guild_ids) or interaction.guild_id not in guild_ids:  # the cog is not even loaded then
+            reason = "not a configured guild"
+            raise NotAdminError(NOT_DISCORD_ADMIN)
         if not has_discord_admin(interaction, bot.config.admin_role_ids):
             reason = "not a Discord admin"
             raise NotAdminError(NOT_DISCORD_ADMIN)
@@ -132,7 +126,8 @@ async def require_admin(bot: JexactylBot, interaction: discord.Interaction[Any])
             reason = "not a panel admin"
             raise NotAdminError(NOT_PANEL_ADMIN)
     except UserFacingError as exc:
-        await bot.storage.add_audit(
+        await record_audit(
+            bot.storage,
             "admin.denied",
             discord_user_id=interaction.user.id,
             target=f"/{command}",
@@ -166,7 +161,7 @@ async def find_user(api: AsyncJexactyl, value: str) -> PanelUser:
             f"No panel user has the external id `{external_id}`. Accounts made with `/admin user create member:` "
             "get one; look others up by username or e-mail."
         )
-    if wanted.isdigit() and len(wanted) < 15:
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 15:  # not "²" or "١٢": isdigit() takes those
         try:
             return PanelUser.from_api(await api.user.get_user_info(user_id=int(wanted)))
         except NotFoundError:
@@ -272,14 +267,15 @@ class Admin(commands.Cog):
             for user in items:
                 badges = " 👑" if user.root_admin else ""
                 discord_link = f" · <@{user.discord_id}>" if user.discord_id else ""
-                lines.append(f"`#{user.id}` {user.label()}{badges}\n{escape(clip(user.email, 200))}{discord_link}")
+                lines.append(f"{user.label()}{badges}\n{escape(clip(user.email, 200))}{discord_link}")
             return make_embed(
                 "Panel users",
                 "\n".join(lines),
                 footer=f"{len(users)} user(s) · page {page + 1}/{pages} · 👑 panel admin",
             )
 
-        await Paginator(ListPageSource(users, PER_PAGE, format_page), interaction).start(interaction)
+        paginator = Paginator(ListPageSource(users, PER_PAGE, format_page), interaction, link=context.panel.account)
+        await paginator.start(interaction)
 
     @user.command(name="info")
     @app_commands.describe(user="A panel user id, username, e-mail, or a Discord mention / discord:<id>")
@@ -301,17 +297,25 @@ class Admin(commands.Cog):
             found = await find_user(context.api, user)
         target = f"panel user {found.id} ({found.username})"
         if found.id == context.panel.account.panel_user_id:
-            await self.bot.storage.add_audit(
-                "admin.user.delete", discord_user_id=interaction.user.id, target=target, outcome="refused: self"
+            await record_audit(
+                self.bot.storage,
+                "admin.user.delete",
+                discord_user_id=interaction.user.id,
+                target=target,
+                outcome="refused: self",
             )
             raise UserFacingError("That is your own panel account: the bot does not delete the account it acts with.")
         question = (
             f"Delete the panel account {found.label()} ({escape(found.email)})? This cannot be undone; the panel "
             "refuses while the user still owns servers."
         )
-        if not await confirm(interaction, question, "Delete user"):
-            await self.bot.storage.add_audit(
-                "admin.user.delete", discord_user_id=interaction.user.id, target=target, outcome="not confirmed"
+        if not await confirm(interaction, question, "Delete user", link=context.panel.account):
+            await record_audit(
+                self.bot.storage,
+                "admin.user.delete",
+                discord_user_id=interaction.user.id,
+                target=target,
+                outcome="not confirmed",
             )
             return
         async with audited(self.bot.storage, interaction, "admin.user.delete", target):
@@ -321,5 +325,8 @@ class Admin(commands.Cog):
 
 
 async def setup(bot: JexactylBot) -> None:
-    """Adds the ``/admin`` group."""
+    """Adds the ``/admin`` group, only when ``GUILD_IDS`` is set (:func:`bot.admin_gate.admin_enabled`)."""
+    if not admin_enabled(bot.config.guild_ids):
+        log.warning("%s", ADMIN_NEEDS_GUILD_IDS)
+        return
     await bot.add_cog(Admin(bot))

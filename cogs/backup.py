@@ -17,18 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
-from bot.audit import audited
+from bot.audit import audited, record_audit
 from bot.embeds import clip, discord_time, escape, human_bytes, make_embed
 from bot.errors import UserFacingError
-from bot.servers import CHOICE_NAME_MAX, CHOICES_MAX, ServerRef, TTLCache
+from bot.servers import CHOICE_NAME_MAX, CHOICES_MAX, ServerRef, TTLCache, plain_text, server_mention
 from bot.ui.base import BotView
 from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
 
 if TYPE_CHECKING:
     from bot.app import JexactylBot
+    from bot.clients import UserPanel
     from pyjexactyl import AsyncJexactyl
 
 log = logging.getLogger("cogs.backup")
@@ -131,12 +132,27 @@ class Backups(commands.Cog):
         """Per-user backup lists for autocomplete (keyed by server), dropped on every write."""
         self.progress_edit_seconds = PROGRESS_EDIT_SECONDS
 
+    async def cog_load(self) -> None:
+        self._prune_choices.start()
+
+    async def cog_unload(self) -> None:
+        self._prune_choices.cancel()
+
+    @tasks.loop(seconds=60)
+    async def _prune_choices(self) -> None:
+        """Drops stale backup lists, so the cache does not grow with every user and server ever listed."""
+        self.choice_cache.prune()
+
     # ----------------------------------------------------------------- domain helpers
 
-    async def _server(self, interaction: discord.Interaction[Any], value: str) -> tuple[AsyncJexactyl, ServerRef]:
+    async def _server(
+        self, interaction: discord.Interaction[Any], value: str, *, reload: bool = True
+    ) -> tuple[UserPanel, ServerRef]:
+        """The caller's panel link and client, and the server they meant (re-resolved against their own list;
+        ``reload=False`` for autocomplete: a made-up value must not reload the list on every keystroke)."""
         panel = await self.bot.panels.for_user(interaction.user.id)
-        server = await self.bot.servers.resolve(interaction.user.id, panel.api, value)
-        return panel.api, server
+        server = await self.bot.servers.resolve(interaction.user.id, panel.api, value, reload=reload)
+        return panel, server
 
     async def _backups(self, api: AsyncJexactyl, server: ServerRef) -> list[BackupInfo]:
         """Every backup of ``server``, newest first."""
@@ -174,8 +190,8 @@ class Backups(commands.Cog):
 
 
     async def _cancelled(self, interaction: discord.Interaction[Any], action: str, target: str) -> None:
-        await self.bot.storage.add_audit(
-            action, discord_user_id=interaction.user.id, target=target, outcome="not confirmed"
+        await record_audit(
+            self.bot.storage, action, discord_user_id=interaction.user.id, target=target, outcome="not confirmed"
         )
 
     # ----------------------------------------------------------------- commands
@@ -185,13 +201,13 @@ class Backups(commands.Cog):
     async def backup_list(self, interaction: discord.Interaction[Any], server: str) -> None:
         """List a server's backups with their size, date and state."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        api, ref = await self._server(interaction, server)
-        backups = await self._backups(api, ref)
-        title = f"Backups of {escape(ref.name)}"
+        panel, ref = await self._server(interaction, server)
+        backups = await self._backups(panel.api, ref)
+        title = f"Backups of {escape(clip(plain_text(ref.name), 200))} · {ref.identifier}"
 
         async def format_page(items: Sequence[BackupInfo], page: int, pages: int) -> discord.Embed:
             if not items:
-                return make_embed(title, f"**{escape(ref.name)}** has no backups yet. Make one with `/backup create`.")
+                return make_embed(title, f"{server_mention(ref)} has no backups yet. Make one with `/backup create`.")
             lines = []
             for item in items:
                 lock = f" {LOCKED}" if item.is_locked else ""
@@ -203,7 +219,8 @@ class Backups(commands.Cog):
             footer += f"progress  {FAILED} failed  {LOCKED} locked"
             return make_embed(title, "\n\n".join(lines), footer=footer)
 
-        await Paginator(ListPageSource(backups, PER_PAGE, format_page), interaction).start(interaction)
+        paginator = Paginator(ListPageSource(backups, PER_PAGE, format_page), interaction, link=panel.account)
+        await paginator.start(interaction)
 
     @backup.command(name="create")
     @app_commands.describe(
@@ -221,7 +238,8 @@ class Backups(commands.Cog):
         """Start a backup and follow it until it completes."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         started = time.monotonic()
-        api, ref = await self._server(interaction, server)
+        panel, ref = await self._server(interaction, server)
+        api = panel.api
         backups = api.client.servers.backups
         detail = f"name={name!r} locked={locked}"
         async with audited(self.bot.storage, interaction, "backup.create", f"server {ref.identifier}", detail):
@@ -237,7 +255,7 @@ class Backups(commands.Cog):
             }.get(info.icon, discord.Colour.gold())
             return make_embed(
                 f"{info.icon} Backup {info.state}",
-                f"**{escape(clip(info.name, 200))}**{lock} on **{escape(ref.name)}** (`{ref.identifier}`)\n{note}",
+                f"**{escape(clip(info.name, 200))}**{lock} on {server_mention(ref)}\n{note}",
                 colour=colour,
                 footer=f"Backup {info.uuid}",
             )
@@ -290,7 +308,8 @@ class Backups(commands.Cog):
     async def backup_download(self, interaction: discord.Interaction[Any], server: str, backup: str) -> None:
         """Get a private, short-lived download link for a backup."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        api, ref = await self._server(interaction, server)
+        panel, ref = await self._server(interaction, server)
+        api = panel.api
         info = await self._find(api, ref, backup)
         if not info.is_successful:
             raise UserFacingError(
@@ -302,7 +321,7 @@ class Backups(commands.Cog):
             f"Download {escape(info.name)}",
             f"[Download **{escape(clip(info.name, 200))}** ({info.size_text})]({url})\n"
             "The link works for about 15 minutes and gives access to every file in the backup: do not share it.",
-            footer=f"{ref.name} · backup {info.uuid}",
+            footer=f"{plain_text(ref.name)} ({ref.identifier}) · backup {info.uuid}",
         )
         view: discord.ui.View | None = None
         if len(url) <= 512:
@@ -318,22 +337,23 @@ class Backups(commands.Cog):
     async def backup_delete(self, interaction: discord.Interaction[Any], server: str, backup: str) -> None:
         """Delete a backup (asks for confirmation)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        api, ref = await self._server(interaction, server)
+        panel, ref = await self._server(interaction, server)
+        api = panel.api
         info = await self._find(api, ref, backup)
         target = f"server {ref.identifier} backup {info.uuid}"
         lock = f" It is {LOCKED} locked: unlock it on the panel first." if info.is_locked else ""
         question = (
             f"Delete the backup **{escape(clip(info.name, 200))}** ({info.size_text}, created "
-            f"{discord_time(info.created_at)}) of **{escape(ref.name)}**? This cannot be undone.{lock}"
+            f"{discord_time(info.created_at)}) of {server_mention(ref)}? This cannot be undone.{lock}"
         )
-        if not await confirm(interaction, question, "Delete backup"):
+        if not await confirm(interaction, question, "Delete backup", link=panel.account):
             await self._cancelled(interaction, "backup.delete", target)
             return
         async with audited(self.bot.storage, interaction, "backup.delete", target, f"name={info.name!r}"):
             await api.client.servers.backups.delete_backup(ref.identifier, info.uuid)
         self.choice_cache.invalidate(interaction.user.id)
         await interaction.followup.send(
-            f"Deleted the backup **{escape(clip(info.name, 200))}** of **{escape(ref.name)}**.", ephemeral=True
+            f"Deleted the backup **{escape(clip(info.name, 200))}** of {server_mention(ref)}.", ephemeral=True
         )
 
     @backup.command(name="restore")
@@ -347,7 +367,8 @@ class Backups(commands.Cog):
     ) -> None:
         """Restore a backup onto its server (asks for confirmation)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        api, ref = await self._server(interaction, server)
+        panel, ref = await self._server(interaction, server)
+        api = panel.api
         info = await self._find(api, ref, backup)
         if not info.is_successful:
             raise UserFacingError(
@@ -363,9 +384,9 @@ class Backups(commands.Cog):
             warning = "Files in the backup overwrite the server's current copies; other files are kept."
         question = (
             f"Restore the backup **{escape(clip(info.name, 200))}** (created {discord_time(info.created_at)}) onto "
-            f"**{escape(ref.name)}**? The server is unavailable while it restores.\n{warning}"
+            f"{server_mention(ref)}? The server is unavailable while it restores.\n{warning}"
         )
-        if not await confirm(interaction, question, "Restore backup"):
+        if not await confirm(interaction, question, "Restore backup", link=panel.account):
             await self._cancelled(interaction, "backup.restore", target)
             return
         detail = f"name={info.name!r} truncate={truncate}"
@@ -373,7 +394,7 @@ class Backups(commands.Cog):
             await api.client.servers.backups.restore_backup(ref.identifier, info.uuid, truncate=truncate)
         self.bot.servers.cache.invalidate(interaction.user.id)
         await interaction.followup.send(
-            f"Restoring **{escape(clip(info.name, 200))}** onto **{escape(ref.name)}**"
+            f"Restoring **{escape(clip(info.name, 200))}** onto {server_mention(ref)}"
             f"{' after deleting every file' if truncate else ''}. The panel finishes it in the background: "
             "`/server status` shows when it is done.",
             ephemeral=True,
@@ -406,10 +427,10 @@ class Backups(commands.Cog):
             return []
 
         async def load() -> list[app_commands.Choice[str]]:
-            api, ref = await self._server(interaction, str(server_value))
+            panel, ref = await self._server(interaction, str(server_value), reload=False)
 
             async def fetch() -> list[BackupInfo]:
-                return await self._backups(api, ref)
+                return await self._backups(panel.api, ref)
 
             backups: list[BackupInfo] = await self.choice_cache.get(
                 (interaction.user.id, f"backups:{ref.identifier}"), fetch

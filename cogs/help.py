@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admin_gate import has_discord_admin
 from bot.embeds import make_embed
 
 if TYPE_CHECKING:
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
 COMMAND_ORDER = ("account", "server", "backup", "admin", "help")
 """Groups shown first, in this order; any other command follows."""
+ADMIN_GROUPS = frozenset({"admin"})
+"""Groups listed only to members who pass the Discord side of the ``/admin`` check."""
 
 
 def _lines(command: app_commands.Command[Any, ..., Any] | app_commands.Group) -> list[str]:
@@ -30,9 +33,13 @@ class Help(commands.Cog):
     def __init__(self, bot: JexactylBot) -> None:
         self.bot = bot
 
-    def _fields(self) -> list[tuple[str, str, bool]]:
+    def _fields(self, interaction: discord.Interaction[Any]) -> list[tuple[str, str, bool]]:
+        """One field per group the member may use (``/admin`` only for those who pass its Discord check)."""
+        admin = has_discord_admin(interaction, self.bot.config.admin_role_ids)
         commands_ = [
-            c for c in self.bot.tree.get_commands() if isinstance(c, app_commands.Command | app_commands.Group)
+            c
+            for c in self.bot.tree.get_commands()
+            if isinstance(c, app_commands.Command | app_commands.Group) and (admin or c.name not in ADMIN_GROUPS)
         ]
         commands_.sort(key=lambda c: (COMMAND_ORDER.index(c.name) if c.name in COMMAND_ORDER else 99, c.name))
         fields: list[tuple[str, str, bool]] = []
@@ -58,7 +65,7 @@ class Help(commands.Cog):
             "Drive your game panel from Discord: see your servers and their live usage, start, stop, restart "
             "or kill them, send console commands, and manage backups. Every answer is visible only to you, "
             "and every action uses your own panel key and permissions.",
-            fields=[("Getting started", start, False), *self._fields()],
+            fields=[("Getting started", start, False), *self._fields(interaction)],
             footer="Run /account unlink at any time to make the bot forget your key.",
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)

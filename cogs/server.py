@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,23 +17,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import (
-    STATE_COLOURS,
-    STATE_DOTS,
-    UNKNOWN_DOT,
-    bar,
-    clip,
-    escape,
-    human_bytes,
-    human_duration,
-    make_embed,
-)
+from bot.audit import record_audit
+from bot.cards import status_card
+from bot.embeds import STATE_DOTS, UNKNOWN_DOT, clip, escape, make_embed
 from bot.errors import UserFacingError
+from bot.ratelimit import KeyedCooldown
 from bot.respond import defer_while
+from bot.servers import server_mention
 from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
 from pyjexactyl import AsyncJexactyl
-from pyjexactyl.exceptions import JexactylError
+from pyjexactyl.exceptions import ClientClosedError, ConflictError, JexactylError
 
 if TYPE_CHECKING:
     from bot.app import JexactylBot
@@ -48,7 +43,10 @@ AUTOCOMPLETE_TIMEOUT = 2.5
 """Seconds an autocomplete may take; Discord drops answers after 3 s."""
 COMMAND_MAX = 1000
 POWER_COOLDOWN = 5.0
-"""Seconds between two uses of the same power command by one user."""
+"""Seconds between two power signals (any of start, stop, restart, kill) of one user to one server."""
+COMMAND_RATE = 5
+COMMAND_PER = 10.0
+"""Console commands one user may send: ``COMMAND_RATE`` per ``COMMAND_PER`` seconds, across servers."""
 TARGET_STATE: dict[str, str] = {"start": "running", "restart": "running", "stop": "offline", "kill": "offline"}
 NAME_MAX = 100
 """Characters of a panel server name shown in one list line or title."""
@@ -63,26 +61,11 @@ def _state_dot(state: str | None) -> str:
     return STATE_DOTS.get(state or "", UNKNOWN_DOT)
 
 
-def _name(server: ServerRef) -> str:
-    return escape(clip(server.name, NAME_MAX))
-
-
-def _code(value: str) -> str:
-    """``value`` in inline code (panel identifiers never hold backticks, but never trust that)."""
-    return "`" + value.replace("`", "'") + "`"
-
-
 def _number(value: Any) -> float:
     try:
         return float(value or 0)
     except (TypeError, ValueError):
         return 0.0
-
-
-def _uptime(milliseconds: float) -> str:
-    if 0 < milliseconds < 1000:
-        return "under a second"
-    return human_duration(milliseconds)
 
 
 async def _current_state(api: AsyncJexactyl, server: ServerRef) -> str | None:
@@ -101,6 +84,8 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
 
     def __init__(self, bot: JexactylBot) -> None:
         self.bot = bot
+        self.power_cooldown = KeyedCooldown(1, POWER_COOLDOWN)
+        """One power signal per (user, server) every ``POWER_COOLDOWN`` seconds, whatever the signal."""
         super().__init__()
 
     # ------------------------------------------------------------------ helpers
@@ -114,8 +99,14 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     async def _audit(
         self, action: str, interaction: discord.Interaction[Any], server: ServerRef, detail: str, outcome: str
     ) -> None:
-        await self.bot.storage.add_audit(
-            action, discord_user_id=interaction.user.id, target=server.identifier, outcome=outcome, detail=detail
+        """Never raises: a failed audit write after the panel acted is logged at ERROR (:mod:`bot.audit`)."""
+        await record_audit(
+            self.bot.storage,
+            action,
+            discord_user_id=interaction.user.id,
+            target=server.identifier,
+            outcome=outcome,
+            detail=detail,
         )
 
     # ------------------------------------------------------------------ list
@@ -146,14 +137,15 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             lines = []
             for server, state in zip(items, states, strict=True):
                 note = f" · {escape(server.status.replace('_', ' '))}" if server.status else ""
-                lines.append(f"{_state_dot(state)} **{_name(server)}** {_code(server.identifier)}{note}")
+                shared = " · shared" if not server.owner else ""
+                lines.append(f"{_state_dot(state)} {server_mention(server, NAME_MAX)}{shared}{note}")
             return make_embed(
                 "Your servers",
                 "\n".join(lines),
                 footer=f"{total} server{'s' if total != 1 else ''} · page {page + 1} of {pages}",
             )
 
-        paginator = Paginator(ListPageSource(servers, PER_PAGE, format_page), interaction)
+        paginator = Paginator(ListPageSource(servers, PER_PAGE, format_page), interaction, link=panel.account)
         await paginator.start(interaction)
 
     # ------------------------------------------------------------------ status
@@ -161,90 +153,45 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.command(name="status")
     @app_commands.describe(server=SERVER_HELP)
     async def server_status(self, interaction: discord.Interaction[Any], server: str) -> None:
-        """Show a server's state, CPU, memory, disk, network and uptime."""
-        async def load() -> tuple[ServerRef, dict[str, Any], dict[str, Any]]:
+        """Show a server's state, address, CPU, memory, disk, network and uptime."""
+
+        async def load() -> tuple[dict[str, Any], dict[str, Any] | None]:
             panel, ref = await self._target(interaction, server)
-            details, usage = await asyncio.gather(
-                panel.api.client.servers.get_server(ref.identifier),
-                panel.api.client.servers.get_server_utilization(ref.identifier),
-            )
-            return ref, details, usage
 
-        ref, details, usage = await defer_while(interaction, load())
-        await interaction.followup.send(embed=self._status_embed(ref, details, usage), ephemeral=True)
+            async def usage() -> dict[str, Any] | None:
+                try:
+                    return await panel.api.client.servers.get_server_utilization(ref.identifier)
+                except ConflictError:  # suspended, installing, restoring...: the card says so
+                    return None
 
-    @staticmethod
-    def _status_embed(ref: ServerRef, details: dict[str, Any], usage: dict[str, Any]) -> discord.Embed:
-        state = str(usage.get("current_state") or "unknown")
-        resources = usage.get("resources") or {}
-        limits = details.get("limits") or {}
-        cpu = _number(resources.get("cpu_absolute"))
-        cpu_limit = _number(limits.get("cpu"))
-        memory = _number(resources.get("memory_bytes"))
-        memory_limit = _number(limits.get("memory")) * 1024 * 1024
-        disk = _number(resources.get("disk_bytes"))
-        disk_limit = _number(limits.get("disk")) * 1024 * 1024
+            found, live = await asyncio.gather(panel.api.client.servers.get_server(ref.identifier), usage())
+            return found, live
 
-        def of(used: str, limit: float, text: str) -> str:
-            return f"{used} of {text if limit > 0 else 'unlimited'}"
-
-        state_text = state
-        if usage.get("is_suspended") or details.get("is_suspended"):
-            state_text += " (suspended)"
-        elif details.get("status"):
-            state_text += f" ({escape(str(details['status']).replace('_', ' '))})"
-        fields = [
-            ("State", f"{_state_dot(state)} {state_text}", True),
-            ("Uptime", _uptime(_number(resources.get("uptime"))), True),
-            ("CPU", f"{of(f'{cpu:.1f}%', cpu_limit, f'{cpu_limit:.0f}%')}\n{bar(cpu, cpu_limit)}", False),
-            (
-                "Memory",
-                f"{of(human_bytes(memory), memory_limit, human_bytes(memory_limit))}\n{bar(memory, memory_limit)}",
-                False,
-            ),
-            ("Disk", f"{of(human_bytes(disk), disk_limit, human_bytes(disk_limit))}\n{bar(disk, disk_limit)}", False),
-            (
-                "Network",
-                f"↓ {human_bytes(_number(resources.get('network_rx_bytes')))} received · "
-                f"↑ {human_bytes(_number(resources.get('network_tx_bytes')))} sent",
-                False,
-            ),
-        ]
-        node = details.get("node")
-        return make_embed(
-            f"{_state_dot(state)} {clip(ref.name, NAME_MAX)}",
-            f"{_code(ref.identifier)}" + (f" on node {escape(node)}" if node else ""),
-            colour=STATE_COLOURS.get(state, discord.Colour.light_grey()),
-            fields=fields,
-            footer="Limits are what the server is allocated; usage is live.",
-        )
+        details, usage = await defer_while(interaction, load())
+        await interaction.followup.send(embed=status_card(details, usage), ephemeral=True)
 
     # ------------------------------------------------------------------ power
 
     @app_commands.command(name="start")
     @app_commands.describe(server=SERVER_HELP)
-    @app_commands.checks.cooldown(1, POWER_COOLDOWN, key=_user_key)
     async def server_start(self, interaction: discord.Interaction[Any], server: str) -> None:
         """Start a server."""
         await self._power(interaction, server, "start")
 
     @app_commands.command(name="stop")
     @app_commands.describe(server=SERVER_HELP)
-    @app_commands.checks.cooldown(1, POWER_COOLDOWN, key=_user_key)
     async def server_stop(self, interaction: discord.Interaction[Any], server: str) -> None:
         """Stop a server gracefully."""
         await self._power(interaction, server, "stop")
 
     @app_commands.command(name="restart")
     @app_commands.describe(server=SERVER_HELP)
-    @app_commands.checks.cooldown(1, POWER_COOLDOWN, key=_user_key)
     async def server_restart(self, interaction: discord.Interaction[Any], server: str) -> None:
         """Restart a server."""
         await self._power(interaction, server, "restart")
 
     @app_commands.command(name="kill")
     @app_commands.describe(server=SERVER_HELP)
-    @app_commands.checks.cooldown(1, POWER_COOLDOWN, key=_user_key)
     async def server_kill(self, interaction: discord.Interaction[Any], server: str) -> None:
         """Kill a server at once, without saving (asks first)."""
         await self._power(interaction, server, "kill")
@@ -252,14 +199,16 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     async def _power(self, interaction: discord.Interaction[Any], value: str, signal: Signal) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel, ref = await self._target(interaction, value)
-        name = _name(ref)
+        key = (interaction.user.id, ref.identifier)
+        self._check_power_cooldown(ref, self.power_cooldown.retry_after(key))  # before asking anything
         if signal == "kill":
             question = (
-                f"Kill **{name}** {_code(ref.identifier)}? The process is stopped at once without saving: "
+                f"Kill {server_mention(ref, NAME_MAX)}? The process is stopped at once without saving: "
                 "anything not saved is lost."
             )
-            if not await confirm(interaction, question, "Kill server"):
+            if not await confirm(interaction, question, "Kill server", link=panel.account):
                 return
+        self._check_power_cooldown(ref, self.power_cooldown.hit(key))
         self.bot.watch.note_power(ref.identifier, signal)  # its alerts do not take the stop for a crash
         try:
             await panel.api.client.servers.send_power_action(ref.identifier, signal)
@@ -268,8 +217,8 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             raise
         await self._audit("server.power", interaction, ref, signal, "ok")
         message = await interaction.followup.send(
-            f"Sent **{signal}** to **{name}**: the panel applies it asynchronously… waiting for it to be "
-            f"{TARGET_STATE[signal]}.",
+            f"Sent **{signal}** to {server_mention(ref, NAME_MAX)}: the panel applies it asynchronously… waiting "
+            f"for it to be {TARGET_STATE[signal]}.",
             ephemeral=True,
             wait=True,
         )
@@ -278,6 +227,14 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             await interaction.followup.edit_message(message.id, content=outcome)
         except discord.HTTPException as exc:  # the token expired or the message is gone: nothing to tell
             log.warning("could not edit the power message for %s: %s", ref.identifier, exc)
+
+    @staticmethod
+    def _check_power_cooldown(ref: ServerRef, retry_after: float | None) -> None:
+        if retry_after:
+            raise UserFacingError(
+                f"Slow down: a power signal went to {server_mention(ref, NAME_MAX)} less than {POWER_COOLDOWN:.0f} s "
+                f"ago: try again in {math.ceil(retry_after)} s."
+            )
 
     async def _follow_power(self, api: AsyncJexactyl, ref: ServerRef, signal: Signal) -> str:
         """Polls the server until it reaches the signal's target state; returns the sentence to show."""
@@ -293,6 +250,11 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             await asyncio.sleep(max(0.0, min(self.bot.poll_interval, deadline - loop.time())))
             try:
                 usage = await api.client.servers.get_server_utilization(ref.identifier)
+            except ClientClosedError:  # unlinked or re-linked meanwhile: the old key is not used again
+                return (
+                    f"Sent **{signal}** to {server_mention(ref, NAME_MAX)}. The bot stopped following it because "
+                    "your panel link changed: check with `/server status`."
+                )
             except JexactylError as exc:
                 log.debug("polling %s after %s: %s", ref.identifier, signal, exc)
             else:
@@ -303,11 +265,11 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
                 elif not left_running and 0 < uptime_ms <= (loop.time() - sent_at) * 1000:
                     left_running = True
                 if state == target and left_running:
-                    return f"{_state_dot(state)} **{_name(ref)}** is now {target}."
+                    return f"{_state_dot(state)} {server_mention(ref, NAME_MAX)} is now {target}."
             if loop.time() >= deadline:
                 now = f" (currently {state})" if state else ""
                 return (
-                    f"Sent **{signal}** to **{_name(ref)}**: it is still changing{now} after "
+                    f"Sent **{signal}** to {server_mention(ref, NAME_MAX)}: it is still changing{now} after "
                     f"{self.bot.power_wait:.0f} s. Check again with `/server status`."
                 )
 
@@ -315,6 +277,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
 
     @app_commands.command(name="command")
     @app_commands.describe(server=SERVER_HELP, command="The console command to send, e.g. say hello")
+    @app_commands.checks.cooldown(COMMAND_RATE, COMMAND_PER, key=_user_key)
     async def server_command(
         self,
         interaction: discord.Interaction[Any],
@@ -334,7 +297,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             raise
         await self._audit("server.command", interaction, ref, line, "ok")
         await interaction.followup.send(
-            f"Sent to the console of **{_name(ref)}**:\n> {escape(clip(line, 1500))}", ephemeral=True
+            f"Sent to the console of {server_mention(ref, NAME_MAX)}:\n> {escape(clip(line, 1500))}", ephemeral=True
         )
 
     # ------------------------------------------------------------------ autocomplete

@@ -15,8 +15,18 @@ if TYPE_CHECKING:
     from ..app import JexactylBot
 
 
+FORM_TIMEOUT = 900.0
+"""Seconds the form waits for its submission. discord.py keeps a form until then, and a dismissed form is
+never submitted: without a timeout every dismissed form would stay in memory for the life of the bot."""
+
+
 class LinkModal(BotModal, title="Link your panel account"):
-    """One field: the client API key. On submit the key is checked live and stored encrypted."""
+    """One field: the client API key. On submit the key is checked live and stored encrypted.
+
+    Args:
+        origin: The ``/account link`` interaction.
+        timeout: Seconds the form waits (:data:`FORM_TIMEOUT`); a later submission is told to start again.
+    """
 
     key: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Client API key",
@@ -25,6 +35,9 @@ class LinkModal(BotModal, title="Link your panel account"):
         max_length=100,
         style=discord.TextStyle.short,
     )
+
+    def __init__(self, origin: discord.Interaction[Any], *, timeout: float = FORM_TIMEOUT) -> None:
+        super().__init__(origin, timeout=timeout)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import discord
 
-from .base import BotModal, BotView
+from ..errors import STALE_LINK
+from .base import BotModal, BotView, link_is_current
+
+if TYPE_CHECKING:
+    from ..storage import LinkedAccount
 
 T = TypeVar("T")
 log = logging.getLogger("bot.ui.paginator")
@@ -65,6 +69,12 @@ class _JumpModal(BotModal, title="Go to page"):
         self.number.placeholder = f"1 to {paginator.source.page_count()}"
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        link = self.paginator.link
+        if link is not None and not await link_is_current(interaction, link):
+            interaction.extras["outcome"] = "rejected:stale-link"
+            await interaction.response.send_message(STALE_LINK, ephemeral=True)
+            self.paginator.stop()
+            return
         pages = self.paginator.source.page_count()
         try:
             page = int(str(self.number.value).strip())
@@ -83,12 +93,20 @@ class Paginator(BotView, Generic[T]):
         source: What to show.
         origin: The (deferred) interaction the pages answer; only its user may press the buttons.
         timeout: Seconds of inactivity before the buttons disable themselves.
+        link: The panel link the pages were read with: after an unlink or a re-link the buttons refuse.
     """
 
     not_yours = "Only the person who ran the command can turn these pages."
 
-    def __init__(self, source: PageSource[T], origin: discord.Interaction[Any], *, timeout: float = 180.0) -> None:
-        super().__init__(origin, timeout=timeout)
+    def __init__(
+        self,
+        source: PageSource[T],
+        origin: discord.Interaction[Any],
+        *,
+        timeout: float = 180.0,
+        link: LinkedAccount | None = None,
+    ) -> None:
+        super().__init__(origin, timeout=timeout, link=link)
         self.source = source
         self.page = 0
         self.message: discord.Message | None = None

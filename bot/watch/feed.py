@@ -129,7 +129,7 @@ class Feed:
         self._task = self._details_task = None
         session, self.session = self.session, None
         if session is not None:
-            await session.close()
+            await asyncio.shield(session.close())
 
     def retry_soon(self) -> None:
         """Cuts a waiting backoff short (a subscriber asked, or the owner re-linked)."""
@@ -200,7 +200,9 @@ class Feed:
             return self._failed(exc, opening=False)
         finally:
             self.session = None
-            await session.close()
+            # Shielded: ConsoleSession.close() awaited in a task being cancelled (the hub closing this feed)
+            # re-raises the cancellation before it closes the socket, which would stay open.
+            await asyncio.shield(session.close())
 
     def _failed(self, exc: BaseException, *, opening: bool) -> str:
         pause = pause_for(exc)

@@ -8,8 +8,10 @@ subscription to go schedules the session's close (after :attr:`ConsoleHub.linger
 reopening a live console does not cost a token request). Sessions open one at a time, at least
 :attr:`ConsoleHub.stagger` seconds apart, so a start with 100 boards is not a burst of 100 token requests.
 
-The hub holds its own client per key (made with :meth:`bot.clients.PanelClients.new_client` and closed when no
-feed uses it), so the per-user client cache closing an idle client never closes one a board still needs.
+The hub holds its own client per key (made with :meth:`bot.clients.PanelClients.watch_client` and closed when no
+feed uses it), so the per-user client cache closing an idle client never closes one a board still needs; and
+those clients own their connection pools, so the library opens their websockets on a pool of their own, not on
+the bot's shared HTTP pool.
 A re-link or an unlink (:meth:`ConsoleHub.link_changed`) moves the user's subscriptions to the new key's
 feeds, or pauses them with :attr:`PauseReason.LINK_GONE`. Keys are known by a hash (``fingerprint``) in
 memory only, never logged.
@@ -55,7 +57,7 @@ class ConsoleHub:
     """Shares console sessions between boards, alerts and live consoles (see the module docstring).
 
     Args:
-        panels: Makes the hub's own panel clients (``new_client``).
+        panels: Makes the hub's own panel clients (``watch_client``).
         storage: Where the links are (``get_link``).
         vault: Decrypts the linked keys.
         stagger: Seconds between two session opens.
@@ -350,7 +352,7 @@ class ConsoleHub:
     def _client_for(self, fingerprint: str, key: str) -> AsyncJexactyl:
         ref = self._clients.get(fingerprint)
         if ref is None:
-            ref = self._clients[fingerprint] = _ClientRef(self._panels.new_client(key))
+            ref = self._clients[fingerprint] = _ClientRef(self._panels.watch_client(key))
         return ref.api
 
     # ------------------------------------------------------------------ feeds' helpers

@@ -7,7 +7,6 @@ every reader sees in their own time zone and which keep counting without an edit
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 import discord
 
+from bot.cards import primary_address
 from bot.embeds import (
     STATE_COLOURS,
     STATE_DOTS,
@@ -26,6 +26,7 @@ from bot.embeds import (
     human_duration,
     make_embed,
 )
+from bot.servers import plain_text
 
 from .crash import CrashReport
 from .model import FeedSnapshot
@@ -37,7 +38,6 @@ __all__ = [
     "address_of",
     "alert_embed",
     "board_embed",
-    "one_line",
     "overview_embed",
     "server_name",
 ]
@@ -48,18 +48,6 @@ LOST_COLOUR = discord.Colour.dark_orange()
 RESTARTING = "monitoring paused (bot restarting)"
 OVERVIEW_LINES = 40
 """Servers an overview shows at most (then "and N more")."""
-_HIDDEN = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
-
-
-def one_line(text: object) -> str:
-    """``text`` as one line without control, format (bidi) or private characters.
-
-    Example:
-        >>> one_line("Lobby\\u202e\\n\\tdlrow")
-        'Lobby dlrow'
-    """
-    kept = [" " if ch.isspace() else ch for ch in str(text) if ch.isspace() or unicodedata.category(ch) not in _HIDDEN]
-    return " ".join("".join(kept).split())
 
 
 def safe(text: object, limit: int = NAME_MAX) -> str:
@@ -70,11 +58,11 @@ def safe(text: object, limit: int = NAME_MAX) -> str:
         >>> safe("Lobby <@123> @here")
         'Lobby <\u200b@123> @\u200bhere'
     """
-    return escape(clip(one_line(text), limit)).replace("<", "<\u200b")
+    return escape(clip(plain_text(str(text)), limit)).replace("<", "<\u200b")
 
 
 def _code(text: object) -> str:
-    return "`" + clip(one_line(text), NAME_MAX).replace("`", "'") + "`"
+    return "`" + clip(plain_text(str(text)), NAME_MAX).replace("`", "'") + "`"
 
 
 def _ts(epoch: float | None, style: str = "R") -> str:
@@ -97,17 +85,8 @@ def server_name(snapshot: FeedSnapshot, fallback: str) -> str:
 
 
 def address_of(details: Mapping[str, Any] | None) -> str | None:
-    """``alias or ip:port`` of the primary allocation (``relationships.allocations``), one plain line."""
-    relationships = (details or {}).get("relationships") or {}
-    allocations = (relationships.get("allocations") or {}).get("data") or []
-    for item in allocations:
-        attributes = item.get("attributes", item) if isinstance(item, Mapping) else {}
-        if attributes.get("is_default"):
-            host = attributes.get("ip_alias") or attributes.get("ip")
-            port = attributes.get("port")
-            if host and port:
-                return f"{one_line(host)}:{port}"
-    return None
+    """``alias or ip:port`` of the primary allocation, one plain line (see :func:`bot.cards.primary_address`)."""
+    return primary_address(details or {})
 
 
 def _limits(details: Mapping[str, Any] | None) -> tuple[float, float, float]:

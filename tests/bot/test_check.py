@@ -250,3 +250,18 @@ async def test_the_command_exits_1_with_a_wrong_key_and_prints_no_secret(
     assert "2 check(s) failed" in out
     assert Status.FAIL.value in out
     assert_no_secret(out, secrets_of(panel, env))
+
+
+# ---------------------------------------------------------------------------------------------- issue 8, item 8
+
+
+async def test_admin_without_guild_ids_is_named(panel: FakePanel, discord: FakeDiscord, tmp_path: Path) -> None:
+    """Without GUILD_IDS anyone can invite the bot to a guild they administer: /admin is then off, and check
+    says so (a warning: the bot starts)."""
+    env = await passing_env(panel, discord, tmp_path)
+    report = await run_checks(config_for(env))
+    assert report.ok
+    admin = line(report, "/admin")
+    assert admin.startswith("! /admin is off") and "GUILD_IDS" in admin
+    with_guilds = await run_checks(config_for({**env, "GUILD_IDS": "910000000000000001"}))
+    assert line(with_guilds, "/admin").startswith("✔ /admin is on in 1 guild")

@@ -447,3 +447,38 @@ def test_botconfig_can_be_built_directly() -> None:
     config = BotConfig(discord_token="t", panel_url="https://p")
     assert config.database_path == Path("./data/bot.db")
     assert "t'" not in repr(config)
+
+
+# ---------------------------------------------------------------------------------------------- issue 8, item 12
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("DISCORD_API_BASE", "http://discord-proxy.mygameserver.net/api/v10"),
+        ("DISCORD_API_BASE", "http://8.8.8.8:8080/api/v10"),
+        ("DISCORD_GATEWAY_URL", "ws://gateway.mygameserver.net"),
+        ("DISCORD_GATEWAY_URL", "http://gateway.mygameserver.net"),
+        ("DISCORD_GATEWAY_URL", "ws://[2001:db8::1]:8080"),
+    ],
+)
+def test_discord_endpoints_in_clear_text_only_on_private_hosts(name: str, url: str) -> None:
+    """The token travels to these endpoints: plain http/ws only for the hosts PANEL_URL allows it for."""
+    (problem,) = problems_for(**{name: url})
+    assert problem.startswith(f"{name} uses plain") and "the bot token would travel unencrypted" in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("DISCORD_API_BASE", "http://127.0.0.1:8080/api/v10"),
+        ("DISCORD_API_BASE", "http://10.0.0.5/api/v10"),
+        ("DISCORD_API_BASE", "https://discord-proxy.mygameserver.net/api/v10"),
+        ("DISCORD_GATEWAY_URL", "ws://localhost:9000"),
+        ("DISCORD_GATEWAY_URL", "ws://192.168.1.2:9000"),
+        ("DISCORD_GATEWAY_URL", "wss://gateway.mygameserver.net"),
+    ],
+)
+def test_discord_endpoints_allowed(name: str, url: str) -> None:
+    config = load_config(base_env(**{name: url}))
+    assert getattr(config, name.lower()) == url

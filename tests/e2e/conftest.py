@@ -110,7 +110,8 @@ async def bot(
         task.result()
         raise RuntimeError("the bot stopped before it was ready")
     await ready
-    await discord.wait_synced(guild_id=GUILD_ID, timeout=10)
+    # Without GUILD_IDS (a module may unset it) the bot syncs its commands globally.
+    await discord.wait_synced(guild_id=GUILD_ID if config.guild_ids else None, timeout=10)
     instance = started[0]
     instance.poll_interval = 0.05
     instance.power_wait = 3.0

@@ -5,6 +5,7 @@ cancel, refusals), with the audit log and the key the panel calls are made with.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -224,7 +225,9 @@ async def test_list_is_paginated(bot: Any, discord: FakeDiscord, panel: FakePane
     pages = -(-total // 10)
     page1 = text_of(first)
     assert f"{total} user(s) · page 1/{pages}" in page1
-    assert "`#1` **admin** (#1) 👑" in page1
+    assert "**admin** (#1) 👑" in page1
+    for line in page1.splitlines():  # issue 8: each id once
+        assert len(re.findall(r"#\d+", line)) <= 1, line
     assert "alice@example.com" in page1
     click = await discord.click(who.discord, first, button_id(first, "≫"))
     await click.wait_final(5)
@@ -353,3 +356,18 @@ async def test_no_key_in_any_payload_or_log(
     admin_interactions = [i for i in discord.interactions if i.type == 2 and i.name.startswith("admin ")]
     assert admin_interactions
     assert all(i.ephemeral for i in admin_interactions)
+
+
+# ---------------------------------------------------------------------------------------------- issue 8, item 10
+
+
+@pytest.mark.parametrize("ref", ["²", "٣", "１２", "12²"])
+async def test_info_with_digits_int_cannot_read_gets_a_clear_answer(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, make_invoker: Any, ref: str
+) -> None:
+    """``str.isdigit`` accepts superscripts and other scripts' digits that ``int`` refuses."""
+    who = await make_invoker()
+    ix = await admin(discord, who, "user info", user=ref)
+    text = text_of(await ix.wait_final(5))
+    assert "No panel user has the username" in text and ref in text, text
+    assert "went wrong" not in text

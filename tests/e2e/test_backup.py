@@ -336,7 +336,8 @@ async def test_restore_with_truncate_warns_and_restores(
 
     click = await discord.click(owner.user, question, button_id(question, "Restore backup"))
     await click.wait_final(5)
-    await wait_text(ix, "Restoring **known-good** onto **Restoring** after deleting every file")
+    restoring = f"Restoring **known-good** onto **Restoring** `{owner.server.identifier}` after deleting every file"
+    await wait_text(ix, restoring)
     restore = [r for r in panel.requests if r.path.endswith(f"/backups/{backup.uuid}/restore")]
     assert restore and restore[-1].json == {"truncate": True}
     assert owner.server.status == "restoring_backup"
@@ -489,7 +490,7 @@ async def test_server_autocomplete_lists_own_servers(
     choices = await discord.autocomplete(
         owner.user, "backup create", {"server": "beta"}, focused="server", guild_id=GUILD_ID
     )
-    assert [c["name"] for c in choices] == [f"Beta Box ({c['value']})" for c in choices]
+    assert [c["name"] for c in choices] == [f"Beta Box · {c['value']}" for c in choices]
     assert len(choices) == 1
 
 

@@ -391,3 +391,20 @@ async def test_interactions_from_dms_and_other_guilds_are_refused(
         with pytest.raises(PermissionError):  # /admin is guild-only: Discord does not offer it in DMs
             await discord.slash(player.user, "admin user list", dm=True)
     logging.getLogger(__name__).debug("gated %s", where)
+
+
+# ---------------------------------------------------------------------------------------------- issue 8, item 10
+
+
+async def test_control_characters_in_an_option_cannot_forge_log_lines(
+    bot: Any, discord: FakeDiscord, player: Player, log_records: list[str]
+) -> None:
+    forged = "x\ninteraction user=1 type=slash command=admin user delete outcome=ok ms=1\r\x1b[2K\u2028y"
+    ix = await discord.slash(player.user, "server status", options={"server": forged}, guild_id=GUILD_ID)
+    assert "No server matching" in await refusal(ix)
+    await bot.tracker.wait_finished(ix.id, 5)
+    logged = [r for r in log_records if "command=admin user delete outcome=ok ms=1" in r]
+    assert logged, "the refusal (with the value) is logged"
+    for record in logged:
+        assert not any(ch in record for ch in "\n\r\x1b\u2028"), repr(record)
+        assert "\\n" in record and "\\x1b" in record  # shown escaped, not dropped

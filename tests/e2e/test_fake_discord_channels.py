@@ -316,6 +316,10 @@ async def test_rest_routes_enforce_the_bots_permissions(fd: FakeDiscord, client:
             await attempt
         assert hidden.value.code == 50001
     assert fd.requests[-1].note == "missing VIEW_CHANNEL"
+
+    restored = client.wait_for("guild_channel_update", check=lambda b, a: a.id == fake.id, timeout=5)
+    await after(restored, fd.remove_overwrite(fake, fd.bot_role()))
+    assert fake.overwrites == {} and (await channel.send("back", embed=discord.Embed(title="t"))).embeds
     fd.assert_clean()
 
 

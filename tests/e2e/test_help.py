@@ -11,7 +11,7 @@ from pyjexactyl.testing import FakePanel
 from tests.e2e.helpers import text_of
 from tests.fake_discord import FakeDiscord, FakeUser
 
-from .conftest import GUILD_ID
+from .conftest import ADMIN_PERMISSIONS, GUILD_ID
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
@@ -30,6 +30,7 @@ async def test_help_describes_every_group_and_how_to_start(
     assert "/account link" in text
     assert f"{panel.url}/account/api" in text
     assert "client" in text and "application key" in text
+    assert "/admin" not in text  # issue 8: not listed to members who cannot use it
     for command in (
         "/account unlink",
         "/account info",
@@ -42,10 +43,18 @@ async def test_help_describes_every_group_and_how_to_start(
         "/server command",
     ):
         assert command in text, command
-    # Every synced group appears with its subcommands, described from the live tree.
+    # Every synced group a member may use appears with its subcommands, described from the live tree.
     for group in discord.synced_commands(GUILD_ID):
-        if group.get("options") and group["options"][0].get("type") in (1, 2):
+        if group.get("options") and group["options"][0].get("type") in (1, 2) and group["name"] != "admin":
             assert f"/{group['name']}" in text
+
+
+async def test_help_lists_admin_to_those_who_can_use_it(
+    bot: Any, discord: FakeDiscord, users: Callable[..., FakeUser]
+) -> None:
+    ix = await discord.slash(users("boss"), "help", guild_id=GUILD_ID, member_permissions=ADMIN_PERMISSIONS)
+    text = text_of(await ix.wait_final(5))
+    assert "/admin user create" in text and "/admin user delete" in text
 
 
 async def test_help_works_for_linked_users_too(

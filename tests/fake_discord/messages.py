@@ -21,9 +21,9 @@ from .message_store import FLAG_EPHEMERAL, FLAG_LOADING, MessageLog
 from .payloads import FakeUser, iso_now, user_payload
 from .records import RecordedRequest
 
-__all__ = ["MessageBuilder"]
+__all__ = ["INTERACTION_KIND", "MessageBuilder"]
 
-_INTERACTION_KIND = {2: "slash command", 3: "component", 4: "autocomplete", 5: "modal submit"}
+INTERACTION_KIND = {2: "slash command", 3: "component", 4: "autocomplete", 5: "modal submit"}
 
 
 class MessageBuilder(GatewayMixin):
@@ -41,7 +41,7 @@ class MessageBuilder(GatewayMixin):
         await self._dispatch_event("MESSAGE_DELETE", data, intent)
 
     def _where(self, ix: InteractionRecord) -> str:
-        return f"{_INTERACTION_KIND.get(ix.type, ix.type)} {ix.name!r} #{ix.id}"
+        return f"{INTERACTION_KIND.get(ix.type, ix.type)} {ix.name!r} #{ix.id}"
 
     def _message_problems(self, body: Mapping[str, Any], merged: Mapping[str, Any] | None = None) -> list[str]:
         """Limit problems of a create (``merged`` None) or of an edit whose result would be ``merged``."""

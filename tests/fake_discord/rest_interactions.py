@@ -13,7 +13,7 @@ from typing import Any
 from . import limits
 from .interaction_record import InteractionRecord
 from .message_store import FLAG_EPHEMERAL, FLAG_LOADING
-from .messages import MessageBuilder
+from .messages import INTERACTION_KIND, MessageBuilder
 from .records import RecordedRequest
 from .rest import RestMixin, Route
 from .state import Json, discord_error
@@ -23,7 +23,6 @@ __all__ = ["InteractionRoutes"]
 TOKEN_LIFETIME_S = 15 * 60
 # interaction type -> callback types Discord accepts as the initial response
 _ALLOWED_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
-_INTERACTION_KIND = {2: "slash command", 3: "component", 4: "autocomplete", 5: "modal submit"}
 
 
 class InteractionRoutes(MessageBuilder, RestMixin):
@@ -80,9 +79,9 @@ class InteractionRoutes(MessageBuilder, RestMixin):
         problems: list[str] = []
         if cb_type not in _ALLOWED_CALLBACKS.get(ix.type, set()):
             if cb_type == 9:
-                problems.append(f"modal is not a valid response to a {_INTERACTION_KIND.get(ix.type)}")
+                problems.append(f"modal is not a valid response to a {INTERACTION_KIND.get(ix.type)}")
             else:
-                problems.append(f"callback type {cb_type} is not valid for a {_INTERACTION_KIND.get(ix.type)}")
+                problems.append(f"callback type {cb_type} is not valid for a {INTERACTION_KIND.get(ix.type)}")
         elif cb_type in (6, 7) and ix.source_message_id is None:
             problems.append(f"callback type {cb_type} needs a message (modal was not opened from a component)")
         flags = int(data.get("flags") or 0)

@@ -44,6 +44,7 @@ from .events import (
 )
 from .exceptions import (
     BadRequestError,
+    ClientClosedError,
     ConflictError,
     ConsoleAuthError,
     ConsoleDisconnectedError,
@@ -74,6 +75,7 @@ __all__ = [
     "BackupCompleted",
     "BackupRestoreCompleted",
     "BadRequestError",
+    "ClientClosedError",
     "ClientConfig",
     "ConflictError",
     "ConsoleAuthError",

@@ -34,7 +34,7 @@ from ._paths import describe_path, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import WindowLimiter
 from ._transport import AiohttpTransport, RawResponse, WebSocket
-from .exceptions import MalformedResponseError, error_from_response
+from .exceptions import ClientClosedError, MalformedResponseError, error_from_response
 from .responses import AsyncPaginatedResponse
 
 __all__ = ["AsyncJexactyl"]
@@ -60,7 +60,8 @@ class AsyncJexactyl:
     """Async client for the Jexactyl / Pterodactyl panel API.
 
     One :class:`aiohttp.ClientSession` per client, created on the first request and reused (keep-alive);
-    close it with ``async with`` or :meth:`close`. Requests are throttled to the panel's rate limit,
+    close it with ``async with`` or :meth:`close`; a closed client refuses further requests
+    (:class:`~pyjexactyl.exceptions.ClientClosedError`). Requests are throttled to the panel's rate limit,
     capped in concurrency, retried on 429 (honouring ``Retry-After``) and on connection errors for
     idempotent methods, and failures raise typed :mod:`pyjexactyl.exceptions`.
 
@@ -85,7 +86,8 @@ class AsyncJexactyl:
         page_concurrency: Pages ``collect()`` fetches at once.
         max_response_bytes: Largest response body read, in bytes (64 MiB by default); past it the request
             raises :class:`~pyjexactyl.exceptions.ResponseTooLargeError` without reading the rest.
-        session: An existing :class:`aiohttp.ClientSession` to use (not closed by :meth:`close`).
+        session: An existing :class:`aiohttp.ClientSession` to use, e.g. one shared by many clients (not
+            closed by :meth:`close`; each client still applies its own ``timeout``).
 
     Example:
         >>> async with AsyncJexactyl("https://panel.example.com", key) as api:  # doctest: +SKIP
@@ -146,6 +148,7 @@ class AsyncJexactyl:
     def _setup(self, config: ClientConfig, session: aiohttp.ClientSession | None) -> None:
         self._config = config
         self._log = config.logger
+        self._closed = False
         headers = {
             "Authorization": f"Bearer {config.api_key}",
             "Accept": "application/json",
@@ -257,16 +260,30 @@ class AsyncJexactyl:
     ) -> None:
         await self.close()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called: the client then refuses every request."""
+        return self._closed
+
     async def close(self) -> None:
-        """Closes the open console sessions and the HTTP session. The client may be used again afterwards
-        (a new session opens)."""
+        """Closes the open console sessions and the HTTP session (unless it was given to the constructor), and
+        refuses every later request with :class:`~pyjexactyl.exceptions.ClientClosedError`. Closing again does
+        nothing."""
+        self._closed = True
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        """Closes the console sessions and the HTTP session but keeps accepting requests (a new session opens):
+        what the sync :class:`~pyjexactyl.Jexactyl` does on ``close()``, since it may be used again afterwards."""
         for console in list(self._consoles):
             await console.close()
         await self._transport.close()
 
     async def _open_websocket(self, url: str, *, heartbeat: float | None) -> WebSocket:
         """Opens a Wings websocket with ``Origin: <panel URL>`` and the client's TLS settings and timeout
-        (used by console sessions)."""
+        (used by console sessions). A closed client refuses (:class:`~pyjexactyl.exceptions.ClientClosedError`)."""
+        if self._closed:
+            raise ClientClosedError("The client was closed: the console websocket was not opened")
         return await self._transport.ws_connect(url, origin=self._config.base_url, heartbeat=heartbeat)
 
     async def request(
@@ -301,9 +318,15 @@ class AsyncJexactyl:
         Raises:
             JexactylApiError: the panel answered with an error status (a subclass per status).
             PanelUnreachableError: the panel could not be reached (``PanelTimeoutError`` on timeout).
+            ClientClosedError: the client was closed; nothing was sent.
         """
         method = method.upper()
         query = encode_query(params or {})
+        if self._closed:
+            shown = describe_path(path, query)
+            raise ClientClosedError(
+                f"The client was closed: {method} {shown} was not sent", method=method, path=shown
+            )
         policy = RetryPolicy(self._config, method, retry_post)
         try:
             raw = await self._send_once(method, path, query, json, data, content_type)

@@ -260,7 +260,8 @@ class Jexactyl(_TypedNamespaces):
         )
         self._config = config
         self._async = AsyncJexactyl.from_config(config)
-        self._loop = LoopThread(repr(self), self._async.close)
+        # Not AsyncJexactyl.close(): that would refuse every later call, and a closed Jexactyl may be used again.
+        self._loop = LoopThread(repr(self), self._async._close_session)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run(coro)

@@ -50,7 +50,8 @@ class AiohttpTransport:
         base_url: The panel URL, without a trailing slash.
         headers: Headers sent with every request (authorization, accept, user agent).
         timeout: Seconds a request may take in total.
-        session: An existing session to use instead (it is not closed by :meth:`close`).
+        session: An existing session to use instead (it is not closed by :meth:`close`); ``timeout`` still
+            applies to every request.
         limit: Connection-pool size.
         max_response_bytes: Largest response body read, in bytes.
         owner: What names the client in the :class:`ResourceWarning` of a session nobody closed.
@@ -163,7 +164,7 @@ class AiohttpTransport:
         session = await self._get_session()
         try:
             async with session.request(
-                method, url, json=json, data=data, headers=headers, allow_redirects=False
+                method, url, json=json, data=data, headers=headers, allow_redirects=False, timeout=self._timeout
             ) as response:
                 body = await self._read_body(response, method, shown)
                 return RawResponse(response.status, response.headers, body)

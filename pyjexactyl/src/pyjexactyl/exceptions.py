@@ -30,6 +30,7 @@ from typing import Any
 __all__ = [
     "STATUS_ERRORS",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConsoleAuthError",
     "ConsoleDisconnectedError",
@@ -78,6 +79,23 @@ class PanelUnreachableError(JexactylError):
 
 class PanelTimeoutError(PanelUnreachableError):
     """The panel did not answer within the client's ``timeout``."""
+
+
+class ClientClosedError(JexactylError):
+    """A request was made with an :class:`~pyjexactyl.AsyncJexactyl` after :meth:`~pyjexactyl.AsyncJexactyl.close`.
+
+    Nothing was sent. A closed client never opens a new HTTP session on its own (that session would be left
+    for nobody to close); make a new client instead.
+
+    Attributes:
+        method: HTTP method of the refused request.
+        path: Path (with query) of the refused request.
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
 
 
 class ConsoleError(JexactylError):

@@ -818,6 +818,8 @@ def _record_for(request: web.Request, body: bytes) -> RecordedRequest:
             parsed = json.loads(body)
         except ValueError:
             parsed = None
+    peername = request.transport.get_extra_info("peername") if request.transport is not None else None
+    peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) and len(peername) >= 2 else None
     return RecordedRequest(
         method=request.method,
         path=request.path,
@@ -826,6 +828,7 @@ def _record_for(request: web.Request, body: bytes) -> RecordedRequest:
         body=body,
         json=parsed,
         timestamp=time.time(),
+        peer=peer,
     )
 
 

@@ -501,6 +501,8 @@ class RecordedRequest:
     json: Any
     timestamp: float
     status: int | None = None
+    peer: str | None = None
+    """The client's ``host:port``: requests over one kept-alive connection share it."""
 
     @property
     def key_identifier(self) -> str | None:

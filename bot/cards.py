@@ -1,0 +1,194 @@
+"""Cards: the embeds that show one server. Pure functions of the panel's data, so every place that shows a
+server (``/server status`` today; boards and status buttons later) renders it the same way.
+
+:func:`status_card` takes what the panel answered, ``GET /servers/{id}`` (the details) and
+``GET /servers/{id}/resources`` (the usage, or ``None`` when the panel refused it because the server is
+suspended, installing, restoring a backup, being transferred or its node is in maintenance), and returns the
+embed:
+
+* a server the panel gates gets a card saying so and what happens next, never an error;
+* an offline server shows what it is allocated, and no empty bars;
+* CPU reads against its limit: ``75% of 200% (2 cores)`` (a limit of 0 is "no limit");
+* the address players connect to (the primary allocation: ``alias or ip:port``) and when it was read
+  (``<t:…:R>``, which Discord shows in the reader's time zone, e.g. "2 minutes ago").
+
+Example:
+    >>> embed = status_card(details, usage)  # doctest: +SKIP
+    >>> await interaction.followup.send(embed=embed, ephemeral=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from .embeds import STATE_COLOURS, STATE_DOTS, UNKNOWN_DOT, clip, escape, human_bytes, human_duration, make_embed
+from .servers import plain_text
+
+__all__ = ["GATED_STATES", "primary_address", "status_card"]
+
+NAME_MAX = 100
+BAR_WIDTH = 12
+FOOTER = "Limits are what the server is allocated; usage is live."
+
+GATED_STATES: dict[str, tuple[str, str]] = {
+    "suspended": ("⛔", "suspended: it cannot be started or used until a panel administrator unsuspends it."),
+    "installing": ("🛠️", "being installed: the panel is setting it up. Check again in a few minutes."),
+    "install_failed": ("⚠️", "installation failed: ask a panel administrator to reinstall it."),
+    "reinstall_failed": ("⚠️", "reinstallation failed: ask a panel administrator to reinstall it."),
+    "restoring_backup": ("♻️", "restoring a backup: it is unavailable until the restore has finished."),
+    "transferring": ("🚚", "being moved to another node: it is unavailable until the transfer has finished."),
+    "maintenance": ("🔧", "its node is under maintenance: try again later."),
+}
+"""The panel ``status`` values (and two flags) that make it refuse everything but the details, with what
+the card says of each."""
+GATED_COLOUR = discord.Colour.dark_grey()
+LIVE_STATES = ("running", "starting", "stopping")
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0f}%" if value >= 10 or value == 0 else f"{value:.1f}%"
+
+
+def _cores(limit: float) -> str:
+    cores = limit / 100
+    shown = f"{cores:.0f}" if cores == int(cores) else f"{cores:.2f}".rstrip("0")
+    return f"{shown} core" + ("" if cores == 1 else "s")
+
+
+def _bar(used: float, limit: float) -> str:
+    """``▰▰▰▰▱▱▱▱▱▱▱▱ 38% of the limit``."""
+    ratio = max(0.0, min(used / limit, 1.0))
+    filled = round(ratio * BAR_WIDTH)
+    return "▰" * filled + "▱" * (BAR_WIDTH - filled) + f" {used / limit:.0%} of the limit"
+
+
+def _code(value: str) -> str:
+    return "`" + value.replace("`", "'") + "`"
+
+
+def gate_of(details: Mapping[str, Any]) -> str | None:
+    """The key of :data:`GATED_STATES` that applies to the server, or ``None``."""
+    status = details.get("status")
+    if details.get("is_suspended") or status == "suspended":
+        return "suspended"
+    if isinstance(status, str) and status in GATED_STATES:
+        return status
+    if details.get("is_transferring"):
+        return "transferring"
+    if details.get("is_node_under_maintenance"):
+        return "maintenance"
+    return None
+
+
+def primary_address(details: Mapping[str, Any]) -> str | None:
+    """``alias or ip`` and port of the primary allocation (``is_default``), from ``relationships.allocations``."""
+    relationships = details.get("relationships") or {}
+    allocations = (relationships.get("allocations") or {}).get("data") or []
+    for item in allocations:
+        attributes = item.get("attributes", item) if isinstance(item, Mapping) else {}
+        if attributes.get("is_default"):
+            host = attributes.get("ip_alias") or attributes.get("ip")
+            port = attributes.get("port")
+            if host and port:
+                return f"{plain_text(str(host))}:{port}"
+    return None
+
+
+def _cpu(cpu: float, limit: float) -> str:
+    if limit <= 0:
+        return f"{_percent(cpu)} (no limit; 100% is one full core)"
+    return f"{_percent(cpu)} of {limit:.0f}% ({_cores(limit)})\n{_bar(cpu, limit)}"
+
+
+def _amount(used: float, limit: float) -> str:
+    if limit <= 0:
+        return f"{human_bytes(used)} (no limit)"
+    return f"{human_bytes(used)} of {human_bytes(limit)}\n{_bar(used, limit)}"
+
+
+def _allocated(cpu_limit: float, memory_limit: float, disk_limit: float) -> str:
+    cpu = f"CPU {cpu_limit:.0f}% ({_cores(cpu_limit)})" if cpu_limit > 0 else "CPU no limit"
+    memory = f"memory {human_bytes(memory_limit)}" if memory_limit > 0 else "memory no limit"
+    disk = f"disk {human_bytes(disk_limit)}" if disk_limit > 0 else "disk no limit"
+    return f"{cpu} · {memory} · {disk}"
+
+
+def status_card(
+    details: Mapping[str, Any], usage: Mapping[str, Any] | None, *, read_at: datetime | None = None
+) -> discord.Embed:
+    """The status card of one server.
+
+    Args:
+        details: ``GET /servers/{id}`` attributes (``name``, ``identifier``, ``node``, ``limits``, ``status``
+            and the flags, ``relationships.allocations``).
+        usage: ``GET /servers/{id}/resources`` attributes, or ``None`` when the panel refused them (a gated
+            server: the card then says why).
+        read_at: When the data was read (default: now).
+
+    Returns:
+        The embed; all panel text is escaped and every part within Discord's limits.
+    """
+    read_at = read_at or datetime.now(UTC)
+    name = plain_text(str(details.get("name") or details.get("identifier") or "?"))
+    identifier = str(details.get("identifier") or "")
+    limits = details.get("limits") or {}
+    cpu_limit = _number(limits.get("cpu"))
+    memory_limit = _number(limits.get("memory")) * 1024 * 1024
+    disk_limit = _number(limits.get("disk")) * 1024 * 1024
+    gate = gate_of(details)
+    state = str((usage or {}).get("current_state") or "unknown")
+
+    lines = [_code(identifier) + (f" on node {escape(details['node'])}" if details.get("node") else "")]
+    address = primary_address(details)
+    if address:
+        lines.append(f"Address: {_code(address)}")
+    lines.append(f"Read {discord.utils.format_dt(read_at, 'R')}")
+
+    fields: list[tuple[str, str, bool]] = []
+    if gate is not None or usage is None:
+        icon, text = GATED_STATES.get(gate or "", (UNKNOWN_DOT, "unavailable: the panel does not report its usage."))
+        dot, colour = icon, GATED_COLOUR
+        fields.append(("State", f"{icon} {text}", False))
+        fields.append(("Allocated", _allocated(cpu_limit, memory_limit, disk_limit), False))
+    else:
+        resources = usage.get("resources") or {}
+        dot = STATE_DOTS.get(state, UNKNOWN_DOT)
+        colour = STATE_COLOURS.get(state, discord.Colour.light_grey())
+        disk = _number(resources.get("disk_bytes"))
+        fields.append(("State", f"{dot} {escape(state)}", True))
+        if state in LIVE_STATES:
+            uptime = _number(resources.get("uptime"))
+            fields.append(("Uptime", "under a second" if 0 < uptime < 1000 else human_duration(uptime), True))
+            fields.append(("CPU", _cpu(_number(resources.get("cpu_absolute")), cpu_limit), False))
+            fields.append(("Memory", _amount(_number(resources.get("memory_bytes")), memory_limit), False))
+            fields.append(("Disk", _amount(disk, disk_limit), False))
+            fields.append(
+                (
+                    "Network",
+                    f"↓ {human_bytes(_number(resources.get('network_rx_bytes')))} received · "
+                    f"↑ {human_bytes(_number(resources.get('network_tx_bytes')))} sent",
+                    False,
+                )
+            )
+        else:  # offline: nothing in use, so no bars; what it is allocated, and the disk it takes
+            fields.append(("Allocated", _allocated(cpu_limit, memory_limit, disk_limit), False))
+            used = f"{human_bytes(disk)} of {human_bytes(disk_limit)}" if disk_limit > 0 else human_bytes(disk)
+            fields.append(("Disk in use", used, False))
+    return make_embed(
+        f"{dot} {escape(clip(name, NAME_MAX))}",
+        "\n".join(lines),
+        colour=colour,
+        fields=fields,
+        footer=FOOTER,
+    )
