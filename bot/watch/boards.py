@@ -3,10 +3,11 @@
 Edits are **coalesced**: an event only marks the board dirty (urgent for a state or health change, plain for
 stats); the board's task renders the latest snapshot when its next edit is due, so a burst of events is one
 edit and the latest state wins. A state change is due :attr:`BoardManager.state_gap` (2 s) after the previous
-edit at most, usage :attr:`BoardManager.interval` (``BOARD_INTERVAL``) after it; an unchanged render is not
-sent. One edit per board is in flight at a time, so nothing queues: an edit that Discord rate-limited (a 429,
-or discord.py waiting for an exhausted bucket: the edit takes longer than :data:`SLOW_EDIT`) doubles the
-board's spacing (up to ×8), and fast edits bring it back.
+edit at most, usage :attr:`BoardManager.interval` (``BOARD_INTERVAL``, plus up to 10% of jitter) after it; an
+unchanged render is not sent. One edit per board is in flight at a time, so nothing queues: an edit that
+Discord rate-limited (a 429, or discord.py waiting for an exhausted bucket: the edit takes longer than
+:data:`SLOW_EDIT`) doubles the board's usage spacing (up to ×8), and fast edits bring it back; state changes
+slow down too once the back-off passes ×2 (sustained limiting).
 
 A board whose message or channel is gone is removed quietly; one the bot may no longer edit is paused with a
 log line (and picked up again when the guild's channels or roles change). At shutdown every live board is
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import random
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,7 @@ class _Runner:
         self._wake = asyncio.Event()
         self._last_payload: dict[str, Any] | None = None
         self.task: asyncio.Task[None] | None = None
+        self._jitter = 1.0 + random.random() * 0.1
 
     # -- events
 
@@ -76,6 +79,15 @@ class _Runner:
         self._dirty = True
         self._urgent = self._urgent or urgent
         self._wake.set()
+
+    def spacing(self) -> float:
+        """Seconds from the last edit to the next one: the usage interval (with up to 10% of jitter, so boards
+        made together do not all edit at once and fill their channel's edit bucket), times the back-off; a
+        state change only waits :attr:`BoardManager.state_gap`, slowed only by sustained rate limiting (a
+        back-off past ×2), so one slow edit does not hold up the next state change."""
+        if self._urgent:
+            return self.manager.state_gap * max(1.0, self.backoff / 2)
+        return self.manager.interval * self.backoff * self._jitter
 
     # -- rendering
 
@@ -98,8 +110,7 @@ class _Runner:
             if not self._dirty or not self.ready():
                 await self._wake.wait()
                 continue
-            gap = self.manager.state_gap if self._urgent else self.manager.interval
-            due = self.last_edit + gap * self.backoff
+            due = self.last_edit + self.spacing()
             if loop.time() < due:
                 try:
                     await asyncio.wait_for(self._wake.wait(), due - loop.time())
@@ -193,7 +204,8 @@ class _OverviewRunner(_Runner):
         return self.link_gone or not self.subs or super().ready()
 
     def render(self, banner: str | None = None) -> discord.Embed:
-        if self.link_gone:
+        unlinked = self.subs and all(s.snapshot.pause is not None and s.snapshot.pause.link_gone for s in self.subs)
+        if self.link_gone or unlinked:
             return paused_overview("paused: the owner's panel link is gone")
         lines = [OverviewLine(s.server_id, self.names.get(s.server_id, s.server_id), s.snapshot) for s in self.subs]
         updated = max((s.snapshot.updated_at or 0 for s in self.subs), default=0) or None
