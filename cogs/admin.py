@@ -214,6 +214,7 @@ class Admin(commands.Cog):
     def __init__(self, bot: JexactylBot) -> None:
         self.bot = bot
 
+
     @user.command(name="create")
     @app_commands.describe(
         username="The new account's username",

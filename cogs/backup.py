@@ -188,6 +188,7 @@ class Backups(commands.Cog):
             "Pick one from the suggestions (they follow the server you chose)."
         )
 
+
     async def _cancelled(self, interaction: discord.Interaction[Any], action: str, target: str) -> None:
         await record_audit(
             self.bot.storage, action, discord_user_id=interaction.user.id, target=target, outcome="not confirmed"
