@@ -201,9 +201,13 @@ async def run(args: argparse.Namespace) -> int:
             kinds = Counter("token" if r.path.endswith("/websocket") else f"{r.method} {r.path}" for r in requests)
             tokens = kinds.pop("token", 0)
             other = sum(kinds.values())
-            edits = [
-                len([e for e in fd.message_log(m).edits if t0 <= e.at <= t1]) / minutes for m in board_messages.values()
-            ]
+            edits: list[float] = []  # per board: edits per minute, from the spacing of its edits in the window
+            gaps: list[float] = []
+            for m in board_messages.values():
+                times = [e.at for e in fd.message_log(m).edits if t0 <= e.at <= t1]
+                if len(times) >= 2:
+                    edits.append((len(times) - 1) / (times[-1] - times[0]) * 60)
+                    gaps.append(min(b - a for a, b in itertools.pairwise(times)))
             rate_429 = len([h for h in fd.rate_limited if t0 <= h.at <= t1])
 
             # ---------------------------------------------------------------- state changes
@@ -248,7 +252,6 @@ async def run(args: argparse.Namespace) -> int:
         marked = sum("monitoring paused" in text_of(fd.message_log(m).current) for m in board_messages.values())
 
     token_rate = tokens / minutes
-    per_server_interval = args.servers / token_rate * 60 if token_rate else float("nan")
     token_rate_600 = args.servers / WINGS_REFRESH_AGE * 60
     panel_rate_600 = token_rate_600 + other / minutes
     edits_mean = sum(edits) / len(edits)
@@ -261,9 +264,10 @@ async def run(args: argparse.Namespace) -> int:
     print(f"steady window: {minutes * 60:.0f} s")
     print(
         f"  panel requests: {tokens} token + {other} other in {minutes:.2f} min = {token_rate:.1f} token/min "
-        f"(each server every {per_server_interval:.1f} s at {args.token_ttl:g} s tokens) "
-        f"+ {other / minutes:.2f} other/min"
+        f"({tokens / args.servers:.2f} per server) + {other / minutes:.2f} other/min"
     )
+    if args.token_ttl == PANEL_TTL and minutes * 60 < 2 * WINGS_REFRESH_AGE:
+        print("  (a window under two refresh periods sees one refresh per server; the steady rate is the rule's)")
     if args.token_ttl != PANEL_TTL:
         print(
             f"  with the panel's 600 s tokens (refresh at ~{WINGS_REFRESH_AGE:.0f} s): {token_rate_600:.1f} token/min "
@@ -273,7 +277,10 @@ async def run(args: argparse.Namespace) -> int:
         panel_rate_600 = token_rate + other / minutes
     if kinds:
         print(f"  other requests: {dict(kinds.most_common(5))}")
-    print(f"  Discord edits per board per minute: mean {edits_mean:.2f}, max {max(edits):.2f} (429s drawn: {rate_429})")
+    print(
+        f"  Discord edits per board per minute: mean {edits_mean:.2f}, max {max(edits):.2f}; shortest gap between two "
+        f"edits of a board {min(gaps):.1f} s (429s drawn: {rate_429})"
+    )
     print(
         f"  bot RSS: {rss_start:.1f} MB after start, {rss_samples[0]:.1f} MB with everything open, "
         f"peak {rss_peak:.1f} MB, {rss_end:.1f} MB at the end"

@@ -54,6 +54,9 @@ class BoardRunner:
         self._last_payload: dict[str, Any] | None = None
         self.task: asyncio.Task[None] | None = None
         self._jitter = 1.0 + random.random() * 0.1
+        self.editing = False
+        """An edit is in flight (see :meth:`halt`)."""
+        self.halted = False
 
     # -- events
 
@@ -91,9 +94,16 @@ class BoardRunner:
 
     # -- the loop
 
+    def halt(self) -> None:
+        """Stops the loop without cutting an edit short: one in flight ends first (cancelling it would leave the
+        request to land at Discord whenever it does, possibly after the "paused" edit that follows)."""
+        self.halted = True
+        if self.task is not None and not self.editing:
+            self.task.cancel()
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self.halted:
             self._wake.clear()
             if not self._dirty or not self.ready():
                 await self._wake.wait()
@@ -110,8 +120,12 @@ class BoardRunner:
             payload: dict[str, Any] = dict(embed.to_dict())
             if payload == self._last_payload:
                 continue
-            if not await self.edit(embed):
-                return
+            self.editing = True
+            try:
+                if not await self.edit(embed):
+                    return
+            finally:
+                self.editing = False
             self._last_payload = payload
 
     async def edit(self, embed: discord.Embed) -> bool:

@@ -201,17 +201,19 @@ class BoardManager:
         self.runners.clear()
         for task in self._forgetting:
             task.cancel()
-        tasks = [runner.task for runner in runners if runner.task is not None]
-        for task in tasks:
-            task.cancel()
-        # Let an edit in flight end first, so it cannot land after (and over) the "paused" one.
-        if tasks:
-            await asyncio.wait(tasks, timeout=min(1.0, budget / 4))
-        embeds = [(runner, runner.render(banner=RESTARTING)) for runner in runners if runner.ready()]
+        for runner in runners:
+            runner.halt()  # an edit in flight ends first: its board's "paused" edit must land after it
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
         edited = 0
 
-        async def pause_one(runner: BoardRunner, embed: discord.Embed) -> None:
+        async def pause_one(runner: BoardRunner) -> None:
             nonlocal edited
+            if runner.task is not None and not runner.task.done():
+                await asyncio.wait({runner.task}, timeout=max(0.0, deadline - loop.time()))
+            if not runner.ready():
+                return
+            embed = runner.render(banner=RESTARTING)
             message = self.bot.get_partial_messageable(
                 runner.row.channel_id, guild_id=runner.row.guild_id
             ).get_partial_message(runner.row.message_id)
@@ -222,8 +224,8 @@ class BoardManager:
                 log.info("board %d: could not show the pause (%s)", runner.row.id, type(exc).__name__)
 
         started = time.monotonic()
-        if embeds:
-            tasks = [asyncio.create_task(pause_one(r, e)) for r, e in embeds]
+        if runners:
+            tasks = [asyncio.create_task(pause_one(runner)) for runner in runners]
             _, pending = await asyncio.wait(tasks, timeout=budget)
             for task in pending:
                 task.cancel()
