@@ -203,3 +203,20 @@ async def test_alert_add_checks_before_storing_anything(
     removed = await command(discord, owner.user, "alert remove", alert=str(removed_id))
     assert "removed" in text_of(removed.final)
     assert await bot.watchers.store.alert(removed_id) is None
+
+
+async def test_back_after_a_crash_is_its_own_alert(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> None:
+    owner = await new_owner(panel, users, link, "phoenix")
+    server = owner.server(panel, "Phoenix", state="running")
+    channel = await discord.add_channel("phoenix")
+    await alert_on(discord, bot, owner, server, channel)
+    panel.wings.crash(server, restart=False)  # Wings does not restart it: someone starts it later
+    crash = await discord.wait_message(channel, lambda m: "crashed" in text_of(m), timeout=5)
+    assert "not restarting" in text_of(crash)
+    server.state = "starting"
+    server.state = "running"
+    back = await discord.wait_message(channel, lambda m: "is back" in text_of(m), timeout=5)
+    assert back["content"].startswith(f"<@&{ONCALL.id}>")
+    assert discord.mentions_of(back).notifies_only(roles={ONCALL.id})
