@@ -3,8 +3,9 @@
 A server the member **owns** whose renewal is due within ``RENEWAL_WARN_DAYS`` (or that was already suspended
 for want of renewal) gets one reminder per day, as an ephemeral note after the member's next command
 (``cogs/reminders.py`` sends it). To keep the panel's load flat, a member's servers are looked at at most once
-every :data:`CHECK_EVERY` seconds, through the bot's server-list cache; on other panels nothing is looked at
-(the bot knows the panel has no renewal, :mod:`bot.panel_kind`).
+every :data:`CHECK_EVERY` seconds, through the bot's server-list cache, and only once the bot knows the panel is
+Jexactyl v3 (:mod:`bot.panel_kind`; a server list or object shows it): on other panels nothing is looked at, and
+the panel is never asked what it is for a reminder.
 
 The memory of who was reminded is kept in the process: a restart may repeat a reminder once.
 """

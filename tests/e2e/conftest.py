@@ -112,7 +112,10 @@ async def bot(
     }
     config = load_config(env, dotenv_path=None)
     started: list[Any] = []
-    task = asyncio.create_task(run_bot(config, on_start=started.append))
+    # discord.py dispatches "ready" guild_ready_timeout (2 s) after the last GUILD_CREATE, from a task that closing
+    # the client does not stop: a bot closed before then dispatched it on a closed client (a coroutine never
+    # awaited). A short timeout, and the wait for ready below, make every module's bot fully started.
+    task = asyncio.create_task(run_bot(config, on_start=started.append, bot_options={"guild_ready_timeout": 0.05}))
     ready = asyncio.create_task(discord.wait_ready(15))
     done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
@@ -123,6 +126,7 @@ async def bot(
     # Without GUILD_IDS (a module may unset it) the bot syncs its commands globally.
     await discord.wait_synced(guild_id=GUILD_ID if config.guild_ids else None, timeout=10)
     instance = started[0]
+    await asyncio.wait_for(instance.wait_until_ready(), 10)
     instance.poll_interval = 0.05
     instance.power_wait = 3.0
     instance.backup_wait = 5.0
