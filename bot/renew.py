@@ -150,7 +150,7 @@ async def renew_server(bot: JexactylBot, interaction: discord.Interaction[Any], 
         raise UserFacingError(f"{mention} does not need renewing: the panel does not make it expire.")
     credits = credits_of(balance)
     question = (
-        f"Renew {mention}?\n{renewal_line(days, warn_days=bot.config.renewal_warn_days)}\n"
+        f"Renew {mention}?\n{renewal_line(days, warn_days=bot.config.renewal_warn_days, hint=False)}\n"
         "Renewing adds the panel's renewal period (7 days unless its administrators changed it) and lifts a "
         f"suspension for want of renewal. {_price_sentence(await learnt_price(bot), credits)}"
     )

@@ -72,16 +72,18 @@ def suspended_for_renewal(days: int) -> str:
     )
 
 
-def renewal_line(days: int, *, warn_days: int) -> str:
-    """The card's renewal line: days left, a warning within ``warn_days``, or the suspension.
+def renewal_line(days: int, *, warn_days: int, hint: bool = True) -> str:
+    """The card's renewal line: days left, a warning within ``warn_days``, or the suspension (``hint``: ending with
+    how to renew, where it is due).
 
     Example:
         >>> renewal_line(9, warn_days=2)
         '⏳ Renewal: 9 days left before the panel suspends it.'
     """
+    renew = f" {RENEW_HINT}" if hint else ""
     if days <= 0:
-        return f"⛔ Renewal ran out: the panel suspended it and deletes it {_deletion(days)}. {RENEW_HINT}"
+        return f"⛔ Renewal ran out: the panel suspended it and deletes it {_deletion(days)}.{renew}"
     left = f"{days_text(days)} left before the panel suspends it."
     if renewal_due(days, warn_days):
-        return f"⚠️ Renewal due: {left} {RENEW_HINT}"
+        return f"⚠️ Renewal due: {left}{renew}"
     return f"⏳ Renewal: {left}"

@@ -3,7 +3,7 @@
 Commands only some panels offer (:data:`PANEL_ONLY`: ``/server renew`` on Jexactyl v3) are listed only when the
 bot knows the panel offers them. The bot learns that lazily through the library (:mod:`bot.panel_kind`): when it
 does not know yet and the member is linked, ``/help`` asks the panel once through their key (deferring first);
-for a member who is not linked, the command is listed with the panel it needs.
+for a member who is not linked, the command is listed (its description names the panel it needs).
 """
 
 from __future__ import annotations
@@ -28,22 +28,20 @@ COMMAND_ORDER = ("account", "server", "backup", "admin", "help")
 """Groups shown first, in this order; any other command follows."""
 ADMIN_GROUPS = frozenset({"admin"})
 """Groups listed only to members who pass the Discord side of the ``/admin`` check."""
-PANEL_ONLY: dict[str, tuple[frozenset[str], str]] = {"server renew": (JEXACTYL_V3, "Jexactyl v3")}
-"""Commands only some panels offer: the panels, and their name for a member who is told before the bot knows."""
+PANEL_ONLY: dict[str, frozenset[str]] = {"server renew": JEXACTYL_V3}
+"""Commands only some panels offer, and those panels (their descriptions name them)."""
 
 
 def _lines(
     command: app_commands.Command[Any, ..., Any] | app_commands.Group, offered: dict[str, bool | None]
 ) -> list[str]:
     """One ``/name — description`` line per leaf command under ``command``; a command of :data:`PANEL_ONLY` is
-    left out when ``offered`` says the panel lacks it, and says which panel it needs when that is unknown."""
+    left out when ``offered`` says the panel lacks it (its description names the panels it needs)."""
     if isinstance(command, app_commands.Group):
         return [line for child in command.commands for line in _lines(child, offered)]
-    name = command.qualified_name
-    if name in PANEL_ONLY and offered.get(name) is False:
+    if offered.get(command.qualified_name) is False:
         return []
-    needs = f" ({PANEL_ONLY[name][1]} panels only)" if name in PANEL_ONLY and offered.get(name) is None else ""
-    return [f"`/{name}` — {command.description}{needs}"]
+    return [f"`/{command.qualified_name}` — {command.description}"]
 
 
 class Help(commands.Cog):
@@ -54,13 +52,13 @@ class Help(commands.Cog):
 
     def _offered(self) -> dict[str, bool | None]:
         """Whether the panel offers each command of :data:`PANEL_ONLY`, as far as the bot knows (no request)."""
-        return {name: self.bot.panels.kind.known(flavors) for name, (flavors, _) in PANEL_ONLY.items()}
+        return {name: self.bot.panels.kind.known(flavors) for name, flavors in PANEL_ONLY.items()}
 
     async def _learn(self, interaction: discord.Interaction[Any]) -> None:
         """Asks the panel once, through the member's own key, what the bot must know to list the commands."""
         try:
             panel = await self.bot.panels.for_user(interaction.user.id)
-            for flavors, _ in PANEL_ONLY.values():
+            for flavors in PANEL_ONLY.values():
                 await self.bot.panels.kind.is_one_of(panel.api, flavors)
         except (NotLinkedError, JexactylError):  # help is still given, with the panel each command needs
             return

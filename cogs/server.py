@@ -306,7 +306,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.command(name="renew")
     @app_commands.describe(server=SERVER_HELP)
     async def server_renew(self, interaction: discord.Interaction[Any], server: str) -> None:
-        """Renew a server with your credits (Jexactyl panels; asks first, with the price and your balance)."""
+        """Renew a server with your credits (Jexactyl v3; asks first, stating the price and your balance)."""
         await renew_server(self.bot, interaction, server)
 
     # ------------------------------------------------------------------ autocomplete
