@@ -84,7 +84,7 @@ class PanelUser:
             has_names="first_name" in attributes or "last_name" in attributes,
             uuid=str(attributes["uuid"]) if attributes.get("uuid") else None,
             root_admin=bool(attributes.get("root_admin")),
-            two_factor=bool(attributes.get("2fa")),
+            two_factor=bool(attributes.get("2fa", attributes.get("2fa_enabled"))),  # Pelican: 2fa_enabled
             external_id=attributes.get("external_id"),
             language=str(attributes.get("language") or "en"),
             created_at=attributes.get("created_at"),
