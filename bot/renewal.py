@@ -1,5 +1,5 @@
 """Jexactyl v3's server renewal, as the bot words it. Pure functions of the server object, shared by the status
-card, ``/server renew`` and the reminders (and by boards, through the card).
+card, ``/server renew`` and the reminders (a board adds :func:`renewal_line` the same way).
 
 Jexactyl v3 gives a ``renewable`` server a ``renewal`` count of days. Its daily job (``p:schedule:renewal``)
 takes one off every renewable server, **suspends** it when the count reaches 0 and **deletes** it at -7
