@@ -169,7 +169,7 @@ async def renew_server(bot: JexactylBot, interaction: discord.Interaction[Any], 
     details_after, after = await _after(api, ref)
     days_after = renewal_days(details_after) if details_after is not None else None
     took = before - after if before is not None and after is not None and before > after else None
-    if took is not None:
+    if took is not None and days_after is not None and days_after > days:  # it did renew: that was the price
         await _remember_price(bot, took)
     await record_audit(
         bot.storage, "server.renew", discord_user_id=user_id, target=ref.identifier,
@@ -178,7 +178,8 @@ async def renew_server(bot: JexactylBot, interaction: discord.Interaction[Any], 
     log.info("user %s renewed %s", user_id, ref.identifier)
     lines = [f"🔁 Renewed {mention}."]
     if days_after is not None:
-        lines.append(f"{days_text(days_after)} left before renewal is due again (it had {days_text(days)}).")
+        had = f"it had {days_text(days)}" if days > 0 else "its renewal had run out"
+        lines.append(f"{days_text(days_after)} left before renewal is due again ({had}).")
     if details_after is not None and _suspended(details):
         if _suspended(details_after) and days_after is not None and days_after < 0:
             lines.append("It is still suspended: its renewal is still behind, renew it again to bring it back.")
