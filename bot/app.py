@@ -28,7 +28,7 @@ from .tracking import InteractionTracker
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.admin", "cogs.help")
+EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.admin", "cogs.help", "cogs.reminders")
 TREE_HASH_KEY = "command_tree_hash"
 
 CLIENT_SWEEP_SECONDS = 60.0

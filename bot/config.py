@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_CONFIG_ERROR_DELAY",
     "DEFAULT_DATABASE_FILENAME",
     "DEFAULT_PANEL_TIMEOUT",
+    "DEFAULT_RENEWAL_WARN_DAYS",
     "SECRET_FIELDS",
     "BotConfig",
     "ConfigError",
@@ -45,6 +46,9 @@ DEFAULT_DATABASE_FILENAME = "bot.db"
 
 #: Seconds one panel request may take when ``PANEL_TIMEOUT`` is not set.
 DEFAULT_PANEL_TIMEOUT = 15.0
+
+#: Days before a Jexactyl server's renewal is due that its owner is reminded, when ``RENEWAL_WARN_DAYS`` is not set.
+DEFAULT_RENEWAL_WARN_DAYS = 2
 
 #: Seconds ``python -m bot run`` waits after a configuration error when ``CONFIG_ERROR_DELAY`` is not set.
 DEFAULT_CONFIG_ERROR_DELAY = 0.0
@@ -108,6 +112,8 @@ class BotConfig:
     panel_timeout: float = DEFAULT_PANEL_TIMEOUT
     #: Seconds ``run`` waits after a configuration error before exiting (see :func:`config_error_delay`).
     config_error_delay: float = DEFAULT_CONFIG_ERROR_DELAY
+    #: Days before a Jexactyl v3 server's renewal is due that its owner is reminded (0: never).
+    renewal_warn_days: int = DEFAULT_RENEWAL_WARN_DAYS
 
     @property
     def database_path(self) -> Path:
@@ -343,6 +349,21 @@ class _Collector:
             return DEFAULT_PANEL_TIMEOUT
         return seconds
 
+    def renewal_warn_days(self) -> int:
+        raw = self.get("RENEWAL_WARN_DAYS")
+        if raw is None:
+            return DEFAULT_RENEWAL_WARN_DAYS
+        try:
+            days = int(raw, 10)
+        except ValueError:
+            days = -1
+        if not 0 <= days <= 365:
+            self.add(
+                f"RENEWAL_WARN_DAYS must be a whole number of days from 0 (no reminders) to 365, not {_preview(raw)}"
+            )
+            return DEFAULT_RENEWAL_WARN_DAYS
+        return days
+
     def config_error_delay(self) -> float:
         raw = self.get("CONFIG_ERROR_DELAY")
         if raw is None:
@@ -439,6 +460,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     health_host = c.get("HEALTH_HOST") or "127.0.0.1"
     panel_timeout = c.panel_timeout()
     delay = c.config_error_delay()
+    renewal_warn_days = c.renewal_warn_days()
 
     if c.problems:
         raise ConfigError(c.problems)
@@ -458,4 +480,5 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
         health_host=health_host,
         panel_timeout=panel_timeout,
         config_error_delay=delay,
+        renewal_warn_days=renewal_warn_days,
     )
