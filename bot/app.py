@@ -30,7 +30,16 @@ from .watch.service import PAUSE_BUDGET, Watchers
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.board", "cogs.alert", "cogs.admin", "cogs.help")
+EXTENSIONS = (
+    "cogs.account",
+    "cogs.server",
+    "cogs.backup",
+    "cogs.board",
+    "cogs.alert",
+    "cogs.admin",
+    "cogs.help",
+    "cogs.reminders",
+)
 TREE_HASH_KEY = "command_tree_hash"
 
 CLIENT_SWEEP_SECONDS = 60.0

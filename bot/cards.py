@@ -10,7 +10,9 @@ embed:
 * an offline server shows what it is allocated, and no empty bars;
 * CPU reads against its limit: ``75% of 200% (2 cores)`` (a limit of 0 is "no limit");
 * the address players connect to (the primary allocation: ``alias or ip:port``) and when it was read
-  (``<t:…:R>``, which Discord shows in the reader's time zone, e.g. "2 minutes ago").
+  (``<t:…:R>``, which Discord shows in the reader's time zone, e.g. "2 minutes ago");
+* on Jexactyl v3, a renewable server's days left before renewal, a warning within ``renewal_warn_days``, and a
+  suspension for want of renewal says how to lift it (:mod:`bot.renewal`). Other panels send no renewal.
 
 Example:
     >>> embed = status_card(details, usage)  # doctest: +SKIP
@@ -25,7 +27,9 @@ from typing import Any
 
 import discord
 
+from .config import DEFAULT_RENEWAL_WARN_DAYS
 from .embeds import STATE_COLOURS, STATE_DOTS, UNKNOWN_DOT, clip, escape, human_bytes, human_duration, make_embed
+from .renewal import renewal_days, renewal_line, suspended_for_renewal
 from .servers import plain_text
 
 __all__ = ["GATED_STATES", "primary_address", "status_card"]
@@ -125,7 +129,11 @@ def _allocated(cpu_limit: float, memory_limit: float, disk_limit: float) -> str:
 
 
 def status_card(
-    details: Mapping[str, Any], usage: Mapping[str, Any] | None, *, read_at: datetime | None = None
+    details: Mapping[str, Any],
+    usage: Mapping[str, Any] | None,
+    *,
+    read_at: datetime | None = None,
+    renewal_warn_days: int = DEFAULT_RENEWAL_WARN_DAYS,
 ) -> discord.Embed:
     """The status card of one server.
 
@@ -135,6 +143,7 @@ def status_card(
         usage: ``GET /servers/{id}/resources`` attributes, or ``None`` when the panel refused them (a gated
             server: the card then says why).
         read_at: When the data was read (default: now).
+        renewal_warn_days: ``RENEWAL_WARN_DAYS``: within this many days a renewal line becomes a warning.
 
     Returns:
         The embed; all panel text is escaped and every part within Discord's limits.
@@ -153,11 +162,16 @@ def status_card(
     address = primary_address(details)
     if address:
         lines.append(f"Address: {_code(address)}")
+    renewal = renewal_days(details)
+    if renewal is not None and gate is None:
+        lines.append(renewal_line(renewal, warn_days=renewal_warn_days))
     lines.append(f"Read {discord.utils.format_dt(read_at, 'R')}")
 
     fields: list[tuple[str, str, bool]] = []
     if gate is not None or usage is None:
         icon, text = GATED_STATES.get(gate or "", (UNKNOWN_DOT, "unavailable: the panel does not report its usage."))
+        if gate == "suspended" and renewal is not None and renewal <= 0:
+            text = suspended_for_renewal(renewal)
         dot, colour = icon, GATED_COLOUR
         fields.append(("State", f"{icon} {text}", False))
         fields.append(("Allocated", _allocated(cpu_limit, memory_limit, disk_limit), False))

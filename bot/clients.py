@@ -12,6 +12,8 @@
   followed); it goes once nothing refers to it. The idle timeout is longer than anything a command follows.
 * **Unlink and re-link close the client** (:meth:`PanelClients.forget`): whatever still holds it (a command in
   progress) gets :class:`~pyjexactyl.exceptions.ClientClosedError` instead of acting with a forgotten key.
+* **One panel, learnt once.** Every client is told what the bot already knows of the panel's kind and what it
+  learns is kept (:attr:`PanelClients.kind`, :mod:`bot.panel_kind`), so the bot asks the panel at most once.
 * **Reads do not wait for writes.** Recording the link's last use (at most once a minute per user) is
   best-effort and runs beside the command: a database locked by another writer never turns a read into an error.
 """
@@ -34,6 +36,7 @@ from pyjexactyl import AsyncJexactyl
 from .config import DEFAULT_PANEL_TIMEOUT
 from .crypto import KeyVault
 from .errors import NotLinkedError
+from .panel_kind import PanelKind
 from .storage import LinkedAccount, Storage, StorageError
 
 log = logging.getLogger("bot.clients")
@@ -123,6 +126,8 @@ class PanelClients:
         self._application_key = application_key
         self._application: AsyncJexactyl | None = None
         self._lock = asyncio.Lock()
+        self.kind = PanelKind()
+        """What the bot knows of the panel's kind (Pterodactyl, Jexactyl v3/v4, Pelican), shared by every client."""
 
     def __repr__(self) -> str:
         return f"<PanelClients {self.panel_url} cached={len(self._cache)}>"
@@ -142,7 +147,9 @@ class PanelClients:
         """A fresh client for ``api_key`` on the shared connection pool (the caller closes it; that leaves the
         pool open)."""
         settings = {"timeout": self.timeout, **self._options, **options}
-        return AsyncJexactyl(self.panel_url, api_key, session=self._shared_session(), **settings)
+        api = AsyncJexactyl(self.panel_url, api_key, session=self._shared_session(), **settings)
+        self.kind.seed(api)
+        return api
 
     def watch_client(self, api_key: str) -> AsyncJexactyl:
         """A client with connection pools of its own, for the console hub (the caller closes it). Its websockets
@@ -184,6 +191,7 @@ class PanelClients:
             return None
         entry.last_used = now
         self._cache.move_to_end(discord_user_id)
+        self.kind.note(entry.api)  # what its earlier commands learnt of the panel (no request)
         return entry.api
 
     def _bound(self) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_CONFIG_ERROR_DELAY",
     "DEFAULT_DATABASE_FILENAME",
     "DEFAULT_PANEL_TIMEOUT",
+    "DEFAULT_RENEWAL_WARN_DAYS",
     "SECRET_FIELDS",
     "BotConfig",
     "ConfigError",
@@ -55,6 +56,9 @@ BOARD_INTERVAL_RANGE = (5.0, 3600.0)
 #: Seconds a watched server may be unreachable before its alert says so (``ALERT_UNREACHABLE``), and bounds.
 DEFAULT_ALERT_UNREACHABLE = 120.0
 ALERT_UNREACHABLE_RANGE = (10.0, 86400.0)
+
+#: Days before a Jexactyl server's renewal is due that its owner is reminded, when ``RENEWAL_WARN_DAYS`` is not set.
+DEFAULT_RENEWAL_WARN_DAYS = 2
 
 #: Seconds ``python -m bot run`` waits after a configuration error when ``CONFIG_ERROR_DELAY`` is not set.
 DEFAULT_CONFIG_ERROR_DELAY = 0.0
@@ -122,6 +126,8 @@ class BotConfig:
     board_interval: float = DEFAULT_BOARD_INTERVAL
     #: Seconds a watched server may be unreachable before its alert says so.
     alert_unreachable: float = DEFAULT_ALERT_UNREACHABLE
+    #: Days before a Jexactyl v3 server's renewal is due that its owner is reminded (0: never).
+    renewal_warn_days: int = DEFAULT_RENEWAL_WARN_DAYS
 
     @property
     def database_path(self) -> Path:
@@ -373,6 +379,21 @@ class _Collector:
             return default
         return seconds
 
+    def renewal_warn_days(self) -> int:
+        raw = self.get("RENEWAL_WARN_DAYS")
+        if raw is None:
+            return DEFAULT_RENEWAL_WARN_DAYS
+        try:
+            days = int(raw, 10)
+        except ValueError:
+            days = -1
+        if not 0 <= days <= 365:
+            self.add(
+                f"RENEWAL_WARN_DAYS must be a whole number of days from 0 (no reminders) to 365, not {_preview(raw)}"
+            )
+            return DEFAULT_RENEWAL_WARN_DAYS
+        return days
+
     def config_error_delay(self) -> float:
         raw = self.get("CONFIG_ERROR_DELAY")
         if raw is None:
@@ -471,6 +492,7 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     delay = c.config_error_delay()
     board_interval = c.seconds_in("BOARD_INTERVAL", DEFAULT_BOARD_INTERVAL, BOARD_INTERVAL_RANGE, "15")
     alert_unreachable = c.seconds_in("ALERT_UNREACHABLE", DEFAULT_ALERT_UNREACHABLE, ALERT_UNREACHABLE_RANGE, "120")
+    renewal_warn_days = c.renewal_warn_days()
 
     if c.problems:
         raise ConfigError(c.problems)
@@ -492,4 +514,5 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
         config_error_delay=delay,
         board_interval=board_interval,
         alert_unreachable=alert_unreachable,
+        renewal_warn_days=renewal_warn_days,
     )

@@ -29,6 +29,7 @@ from pyjexactyl.exceptions import (
     ServerError,
     ServerOfflineError,
     UnauthorizedError,
+    UnsupportedByPanelError,
     ValidationError,
 )
 
@@ -70,6 +71,8 @@ def describe_error(error: BaseException) -> str | None:
         error = error.original
     if isinstance(error, UserFacingError):
         return error.message
+    if isinstance(error, UnsupportedByPanelError):  # e.g. "Pelican does not offer server renewal."
+        return f"Not available here: {error.detail}"
     if isinstance(error, UnauthorizedError):
         return f"The panel refused your API key: it was revoked or has expired. {LINK_HINT}"
     if isinstance(error, ForbiddenError):

@@ -1,9 +1,15 @@
-"""Linking a Discord user to a panel account with their client API key."""
+"""Linking a Discord user to a panel account with their client API key.
+
+The link records the panel account by what the panel's account object carries: its numeric ``id``
+(Pterodactyl, Jexactyl v3 and v4) and/or its ``uuid`` (Pelican's account object has no ``id``). The account
+object also tells the bot which kind of panel it is (:mod:`bot.panel_kind`).
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pyjexactyl.exceptions import ForbiddenError, UnauthorizedError
 
@@ -48,6 +54,30 @@ def check_key_shape(key: str, panel_url: str) -> str:
     return key
 
 
+def panel_identity(attributes: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """The account's ``(id, uuid)`` from ``GET /api/client/account``; each ``None`` when the panel leaves it out.
+
+    Raises:
+        UserFacingError: the answer carries neither (not an account object the bot can tie a link to).
+
+    Example:
+        >>> panel_identity({"uuid": "1d2e3f40-...", "username": "steve"})  # Pelican
+        (None, '1d2e3f40-...')
+    """
+    raw_id = attributes.get("id")
+    user_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
+    if isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit():
+        user_id = int(raw_id)
+    raw_uuid = attributes.get("uuid")
+    uuid = raw_uuid if isinstance(raw_uuid, str) and raw_uuid.strip() else None
+    if user_id is None and uuid is None:
+        raise UserFacingError(
+            "The panel accepted the key but its account answer names no account (no id or uuid), so the bot "
+            "cannot link it. Tell the bot's operator which panel and version this is."
+        )
+    return user_id, uuid
+
+
 async def link_account(bot: JexactylBot, discord_user_id: int, raw_key: str) -> LinkedAccount:
     """Validates the key live (``GET /api/client/account``), stores it encrypted and returns the link.
 
@@ -68,20 +98,23 @@ async def link_account(bot: JexactylBot, discord_user_id: int, raw_key: str) -> 
             raise _application_key_refused(bot.config.panel_url) from None
         raise
     finally:
+        bot.panels.kind.note(api)  # the account object told the client which panel this is
         await api.close()
     attributes = account.get("attributes", account)
+    user_id, uuid = panel_identity(attributes)
     link = await bot.storage.link_account(
         discord_user_id,
-        int(attributes["id"]),
+        user_id,
         str(attributes.get("username", "")),
         bool(attributes.get("admin", False)),
         bot.vault.encrypt(key),
+        panel_user_uuid=uuid,
     )
     await bot.panels.forget(discord_user_id)
     bot.servers.cache.invalidate(discord_user_id)
     await bot.watch.link_changed(discord_user_id)
     await record_audit(
-        bot.storage, "account.link", discord_user_id=discord_user_id, target=f"panel user {link.panel_user_id}"
+        bot.storage, "account.link", discord_user_id=discord_user_id, target=link.panel_ref
     )
-    log.info("user %s linked panel account %s", discord_user_id, link.panel_user_id)
+    log.info("user %s linked %s", discord_user_id, link.panel_ref)
     return link

@@ -78,6 +78,30 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         version=3,
+        description="a link's panel identity is its user id or its uuid (Pelican's account object has no id)",
+        statements=(
+            """
+            CREATE TABLE linked_accounts_v3 (
+                discord_user_id INTEGER PRIMARY KEY,
+                panel_user_id   INTEGER,
+                panel_user_uuid TEXT,
+                panel_username  TEXT    NOT NULL,
+                is_panel_admin  INTEGER NOT NULL DEFAULT 0 CHECK (is_panel_admin IN (0, 1)),
+                encrypted_key   BLOB    NOT NULL,
+                linked_at       TEXT    NOT NULL,
+                last_used_at    TEXT,
+                CHECK (panel_user_id IS NOT NULL OR panel_user_uuid IS NOT NULL)
+            )
+            """,
+            "INSERT INTO linked_accounts_v3 (discord_user_id, panel_user_id, panel_user_uuid, panel_username, "
+            "is_panel_admin, encrypted_key, linked_at, last_used_at) SELECT discord_user_id, panel_user_id, NULL, "
+            "panel_username, is_panel_admin, encrypted_key, linked_at, last_used_at FROM linked_accounts",
+            "DROP TABLE linked_accounts",
+            "ALTER TABLE linked_accounts_v3 RENAME TO linked_accounts",
+        ),
+    ),
+    Migration(
+        version=4,
         description="status boards and alerts (issue 10)",
         statements=(
             # owner_id is the Discord user whose linked key the board runs with; no foreign key to

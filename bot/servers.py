@@ -29,6 +29,8 @@ from pyjexactyl import AsyncJexactyl
 
 from .embeds import clip, escape
 from .errors import UserFacingError
+from .panel_kind import JEXACTYL_V3
+from .renewal import renewal_days
 
 CHOICE_NAME_MAX = 100
 CHOICES_MAX = 25
@@ -66,6 +68,9 @@ class ServerRef:
     status: str | None = None
     owner: bool = True
     """Whether the user owns it (``server_owner``); ``False`` for a server shared with them as a subuser."""
+    renewal: int | None = None
+    """Days left before Jexactyl v3 suspends it for want of renewal (``renewal`` of a ``renewable`` server);
+    ``None`` for a server that is not renewed (and on every other panel)."""
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> ServerRef:
@@ -76,7 +81,9 @@ class ServerRef:
             name=str(attributes.get("name", attributes["identifier"])),
             status=attributes.get("status"),
             owner=attributes.get("server_owner") is not False,
+            renewal=renewal_days(attributes),
         )
+
 
 
 def choice_label(server: ServerRef) -> str:
@@ -220,7 +227,12 @@ class ServerDirectory:
 
         async def load() -> list[ServerRef]:
             response = await api.client.servers.list_servers(params={"per_page": 100})
-            return [ServerRef.from_api(item) for item in await response.collect()]
+            items = await response.collect()
+            if any("renewable" in item.get("attributes", item) for item in items):
+                # Only Jexactyl v3's server object has it (as GET /servers/{id} tells the client): the bot then
+                # knows the panel renews servers without asking (bot.panel_kind reads the client's dialect).
+                api.dialect.observe(JEXACTYL_V3, "GET /api/client/servers: a server object has 'renewable'")
+            return [ServerRef.from_api(item) for item in items]
 
         fetch = self.cache.refresh if fresh else self.cache.get
         result: list[ServerRef] = await fetch((user_id, "servers"), load)

@@ -129,6 +129,15 @@ VARIABLES: tuple[Variable, ...] = (
         ),
         default="120",
     ),
+    Variable(
+        "RENEWAL_WARN_DAYS",
+        (
+            "Jexactyl v3 panels suspend a server whose renewal runs out. Its owner gets a reminder (an ephemeral",
+            "note after their next command, once a day per server) when it is due within this many days; 0 turns",
+            "the reminders off. Other panels have no renewal.",
+        ),
+        default="2",
+    ),
     Variable("LOG_LEVEL", ("DEBUG, INFO, WARNING, ERROR or CRITICAL.",), default="INFO"),
     Variable(
         "HEALTH_PORT",

@@ -51,7 +51,10 @@ __all__ = [
     "redact_secrets",
 ]
 
-_LINK_COLUMNS = "discord_user_id, panel_user_id, panel_username, is_panel_admin, encrypted_key, linked_at, last_used_at"
+_LINK_COLUMNS = (
+    "discord_user_id, panel_user_id, panel_username, is_panel_admin, encrypted_key, linked_at, last_used_at, "
+    "panel_user_uuid"
+)
 _AUDIT_COLUMNS = "id, at, discord_user_id, action, target, outcome, detail"
 _MAX_AUDIT_TEXT = 1000
 _ITER_BATCH = 200
@@ -78,15 +81,37 @@ class StorageConflictError(StorageError):
 
 @dataclass(frozen=True)
 class LinkedAccount:
-    """A Discord user's link to a panel account.  The ``repr`` hides ``encrypted_key``."""
+    """A Discord user's link to a panel account.  The ``repr`` hides ``encrypted_key``.
+
+    The panel account is known by its numeric id (``panel_user_id``) where the panel's account object has one
+    (Pterodactyl, Jexactyl v3 and v4), and by its uuid (``panel_user_uuid``) where it has one (Pelican's has
+    only the uuid): at least one of the two is set. Compare accounts with :meth:`is_panel_user`.
+    """
 
     discord_user_id: int
-    panel_user_id: int
+    panel_user_id: int | None
     panel_username: str
     is_panel_admin: bool
     encrypted_key: bytes = field(repr=False)
     linked_at: datetime
     last_used_at: datetime | None = None
+    panel_user_uuid: str | None = None
+
+    @property
+    def panel_ref(self) -> str:
+        """The linked account for logs and the audit log: ``panel user 12`` or ``panel user <uuid>``."""
+        return f"panel user {self.panel_user_id if self.panel_user_id is not None else self.panel_user_uuid}"
+
+    def is_panel_user(self, user_id: int | None, uuid: str | None) -> bool:
+        """Whether the panel user with ``user_id`` / ``uuid`` (an application user object has both) is the
+        linked account: compared by id when the link has one, else by uuid.
+
+        Example:
+            >>> link.is_panel_user(found.id, found.uuid)  # doctest: +SKIP
+        """
+        if self.panel_user_id is not None and user_id is not None:
+            return self.panel_user_id == user_id
+        return self.panel_user_uuid is not None and self.panel_user_uuid == uuid
 
     def is_same_link(self, other: LinkedAccount | None) -> bool:
         """Whether ``other`` is this very link: the same user, linked at the same moment. A re-link (even to the
@@ -95,6 +120,7 @@ class LinkedAccount:
             other is not None
             and other.discord_user_id == self.discord_user_id
             and other.panel_user_id == self.panel_user_id
+            and other.panel_user_uuid == self.panel_user_uuid
             and other.linked_at == self.linked_at
         )
 
@@ -169,12 +195,13 @@ def _row_to_link(row: sqlite3.Row | tuple[Any, ...]) -> LinkedAccount:
     assert linked_at is not None
     return LinkedAccount(
         discord_user_id=int(row[0]),
-        panel_user_id=int(row[1]),
+        panel_user_id=None if row[1] is None else int(row[1]),
         panel_username=str(row[2]),
         is_panel_admin=bool(row[3]),
         encrypted_key=bytes(row[4]),
         linked_at=linked_at,
         last_used_at=_from_text(row[6]),
+        panel_user_uuid=None if row[7] is None else str(row[7]),
     )
 
 
@@ -401,19 +428,26 @@ class Storage:
     async def link_account(
         self,
         discord_user_id: int,
-        panel_user_id: int,
+        panel_user_id: int | None,
         panel_username: str,
         is_admin: bool,
         encrypted_key: bytes,
+        *,
+        panel_user_uuid: str | None = None,
     ) -> LinkedAccount:
         """Link (or re-link, replacing the previous link) a Discord user to a panel account.
 
-        ``encrypted_key`` must come from :meth:`bot.crypto.KeyVault.encrypt`.  Committed
-        before returning.  Returns the stored record.
+        ``encrypted_key`` must come from :meth:`bot.crypto.KeyVault.encrypt`.  The panel account is
+        ``panel_user_id`` and/or ``panel_user_uuid`` (at least one).  Committed before returning.  Returns the
+        stored record.
         """
         _check_user_id(discord_user_id)
-        if isinstance(panel_user_id, bool) or not isinstance(panel_user_id, int):
-            raise TypeError(f"panel_user_id must be an int, not {type(panel_user_id).__name__}")
+        if panel_user_id is not None and (isinstance(panel_user_id, bool) or not isinstance(panel_user_id, int)):
+            raise TypeError(f"panel_user_id must be an int or None, not {type(panel_user_id).__name__}")
+        if panel_user_uuid is not None and (not isinstance(panel_user_uuid, str) or not panel_user_uuid):
+            raise TypeError("panel_user_uuid must be a non-empty str or None")
+        if panel_user_id is None and panel_user_uuid is None:
+            raise ValueError("a link needs the panel account's id or its uuid")
         if not isinstance(panel_username, str):
             raise TypeError(f"panel_username must be a str, not {type(panel_username).__name__}")
         key = _check_encrypted_key(encrypted_key)
@@ -425,14 +459,15 @@ class Storage:
             encrypted_key=key,
             linked_at=_now(),
             last_used_at=None,
+            panel_user_uuid=panel_user_uuid,
         )
         async with self._write() as conn:
             await conn.execute(
-                f"INSERT INTO linked_accounts ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL) "
+                f"INSERT INTO linked_accounts ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?) "
                 "ON CONFLICT (discord_user_id) DO UPDATE SET "
                 "panel_user_id = excluded.panel_user_id, panel_username = excluded.panel_username, "
                 "is_panel_admin = excluded.is_panel_admin, encrypted_key = excluded.encrypted_key, "
-                "linked_at = excluded.linked_at, last_used_at = NULL",
+                "linked_at = excluded.linked_at, last_used_at = NULL, panel_user_uuid = excluded.panel_user_uuid",
                 (
                     account.discord_user_id,
                     account.panel_user_id,
@@ -440,6 +475,7 @@ class Storage:
                     int(account.is_panel_admin),
                     account.encrypted_key,
                     _to_text(account.linked_at),
+                    account.panel_user_uuid,
                 ),
             )
         return account
@@ -462,8 +498,11 @@ class Storage:
         if only is not None:
             if only.discord_user_id != discord_user_id:
                 raise ValueError("only= must be a link of the same Discord user")
-            sql = "DELETE FROM linked_accounts WHERE discord_user_id = ? AND panel_user_id = ? AND linked_at = ?"
-            params = (discord_user_id, only.panel_user_id, _to_text(only.linked_at))
+            sql = (
+                "DELETE FROM linked_accounts WHERE discord_user_id = ? AND panel_user_id IS ? "
+                "AND panel_user_uuid IS ? AND linked_at = ?"
+            )
+            params = (discord_user_id, only.panel_user_id, only.panel_user_uuid, _to_text(only.linked_at))
         async with self._write() as conn:
             cursor = await conn.execute(sql, params)
             removed = cursor.rowcount > 0

@@ -16,6 +16,8 @@ from discord.ext import commands
 from bot.audit import record_audit
 from bot.embeds import discord_time, escape, make_embed
 from bot.errors import NotLinkedError
+from bot.panel_kind import JEXACTYL_V3
+from bot.renew import credits_of, credits_text
 from bot.ui.confirm import confirm
 from bot.ui.link import LinkModal
 
@@ -62,7 +64,7 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
             self.bot.storage,
             "account.unlink",
             discord_user_id=user_id,
-            target=f"panel user {account.panel_user_id}",
+            target=account.panel_ref,
             outcome="ok" if removed else "already unlinked or replaced",
         )
         if not removed:
@@ -72,7 +74,7 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
                 ephemeral=True,
             )
             return
-        log.info("user %s unlinked panel account %s", user_id, account.panel_user_id)
+        log.info("user %s unlinked %s", user_id, account.panel_ref)
         await interaction.followup.send(
             f"Unlinked **{escape(account.panel_username)}**. The key itself still works on the panel: delete it "
             f"at {self.bot.config.panel_url}/account/api if you no longer use it.",
@@ -81,22 +83,27 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
 
     @app_commands.command(name="info")
     async def account_info(self, interaction: discord.Interaction[Any]) -> None:
-        """Show which panel account you have linked."""
+        """Show which panel account you have linked (and your store balance on a Jexactyl panel)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel = await self.bot.panels.for_user(interaction.user.id)
         account = panel.account
+        kind = self.bot.panels.kind
+        fields = [
+            ("Panel username", escape(account.panel_username), True),
+            ("Panel admin", "yes" if account.is_panel_admin else "no", True),
+        ]
+        if await kind.is_one_of(panel.api, JEXACTYL_V3):  # the store exists only there
+            credits = credits_of(await panel.api.client.store.get_balance())
+            shown = "unknown (the panel sent no number)" if credits is None else credits_text(credits)
+            fields.append(("Store balance", shown, True))
         last_used = account.last_used_at.isoformat() if account.last_used_at else None
-        embed = make_embed(
-            "Your linked panel account",
-            fields=[
-                ("Panel username", escape(account.panel_username), True),
-                ("Panel admin", "yes" if account.is_panel_admin else "no", True),
-                ("Linked since", discord_time(account.linked_at.isoformat(), "f"), False),
-                ("Last used", discord_time(last_used) if last_used else "never", False),
-                ("Panel", self.bot.config.panel_url, False),
-            ],
-            footer="Run /account unlink to remove the link.",
-        )
+        panel_name = f" ({kind.name})" if kind.info is not None and kind.info.certain else ""
+        fields += [
+            ("Linked since", discord_time(account.linked_at.isoformat(), "f"), False),
+            ("Last used", discord_time(last_used) if last_used else "never", False),
+            ("Panel", self.bot.config.panel_url + panel_name, False),
+        ]
+        embed = make_embed("Your linked panel account", fields=fields, footer="Run /account unlink to remove the link.")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
 

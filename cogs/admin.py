@@ -23,6 +23,7 @@ from bot.audit import audited, record_audit
 from bot.clients import UserPanel
 from bot.embeds import clip, discord_time, escape, make_embed
 from bot.errors import NotAdminError, UserFacingError
+from bot.panel_kind import NAMELESS
 from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
 from pyjexactyl.exceptions import NotFoundError
@@ -62,6 +63,9 @@ class PanelUser:
     email: str
     first_name: str
     last_name: str
+    has_names: bool
+    """Whether the panel keeps names (Jexactyl v4 and Pelican send none)."""
+    uuid: str | None
     root_admin: bool
     two_factor: bool
     external_id: str | None
@@ -77,8 +81,10 @@ class PanelUser:
             email=str(attributes.get("email", "")),
             first_name=str(attributes.get("first_name") or ""),
             last_name=str(attributes.get("last_name") or ""),
+            has_names="first_name" in attributes or "last_name" in attributes,
+            uuid=str(attributes["uuid"]) if attributes.get("uuid") else None,
             root_admin=bool(attributes.get("root_admin")),
-            two_factor=bool(attributes.get("2fa")),
+            two_factor=bool(attributes.get("2fa", attributes.get("2fa_enabled"))),  # Pelican: 2fa_enabled
             external_id=attributes.get("external_id"),
             language=str(attributes.get("language") or "en"),
             created_at=attributes.get("created_at"),
@@ -179,9 +185,12 @@ async def find_user(api: AsyncJexactyl, value: str) -> PanelUser:
     raise UserFacingError(f"No panel user has the {field} “{shown}”.")
 
 
-def user_embed(user: PanelUser, title: str, description: str | None = None) -> discord.Embed:
-    """One panel user as an embed."""
-    name = f"{user.first_name} {user.last_name}".strip() or "—"
+def user_embed(user: PanelUser, title: str, description: str | None = None, *, panel: str = "") -> discord.Embed:
+    """One panel user as an embed (``panel``: the panel's name, for a panel that keeps no names)."""
+    if user.has_names:
+        name = escape(f"{user.first_name} {user.last_name}".strip()) or "—"
+    else:
+        name = f"none: {panel or 'this panel'} keeps no first or last name"
     discord_link = f"<@{user.discord_id}>" if user.discord_id else escape(user.external_id or "—")
     return make_embed(
         title,
@@ -190,7 +199,7 @@ def user_embed(user: PanelUser, title: str, description: str | None = None) -> d
             ("Username", escape(user.username) or "—", True),
             ("Panel id", str(user.id), True),
             ("E-mail", escape(user.email) or "—", True),
-            ("Name", escape(name), True),
+            ("Name", name, True),
             ("Panel admin", "yes" if user.root_admin else "no", True),
             ("Two-factor", "on" if user.two_factor else "off", True),
             ("Discord / external id", discord_link, True),
@@ -219,8 +228,8 @@ class Admin(commands.Cog):
     @app_commands.describe(
         username="The new account's username",
         email="The new account's e-mail (the panel sends the password link there)",
-        first_name="First name",
-        last_name="Last name",
+        first_name="First name (panels that keep names require it; Jexactyl v4 and Pelican keep none)",
+        last_name="Last name (panels that keep names require it; Jexactyl v4 and Pelican keep none)",
         member="The Discord member the account is for (lets /admin user info find it)",
     )
     async def user_create(
@@ -228,28 +237,41 @@ class Admin(commands.Cog):
         interaction: discord.Interaction[Any],
         username: app_commands.Range[str, 1, 191],
         email: app_commands.Range[str, 3, 191],
-        first_name: app_commands.Range[str, 1, 191],
-        last_name: app_commands.Range[str, 1, 191],
+        first_name: app_commands.Range[str, 1, 191] | None = None,
+        last_name: app_commands.Range[str, 1, 191] | None = None,
         member: discord.User | None = None,
     ) -> None:
         """Create a panel user; the panel e-mails them a link to set a password."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         context = await require_admin(self.bot, interaction)
+        kind = self.bot.panels.kind
+        # Known without a request: require_admin read the invoker's account object, which tells them apart.
+        nameless = await kind.is_one_of(context.panel.api, NAMELESS)
+        first, last = (first_name or "").strip(), (last_name or "").strip()
+        if nameless is False and not (first and last):
+            raise UserFacingError(
+                f"{kind.name} needs a first and a last name for a new account: add the `first_name` and "
+                "`last_name` options."
+            )
         external_id = external_id_for(member.id) if member is not None else None
         detail = f"username={username!r} email={email!r} external_id={external_id}"
         async with audited(self.bot.storage, interaction, "admin.user.create", f"username {username}", detail):
             created = await context.api.user.create_user(
-                username.strip(), email.strip(), first_name.strip(), last_name.strip(), external_id=external_id
+                username.strip(), email.strip(), first, last, external_id=external_id
             )
         user = PanelUser.from_api(created)
         log.info("user %s created panel user %s", interaction.user.id, user.id)
         linked = f" It is tied to {member.mention} (external id `{external_id}`)." if member is not None else ""
+        names = ""
+        if (first or last) and not user.has_names:
+            names = f"\n{kind.name} keeps no first or last name, so the names you gave were not stored."
         description = (
             f"Created the panel account {user.label()}.{linked}\n"
             f"The panel e-mails **{escape(user.email)}** a link to set the password; the account cannot sign in "
-            "until that is done."
+            f"until that is done.{names}"
         )
-        await interaction.followup.send(embed=user_embed(user, "Panel user created", description), ephemeral=True)
+        embed = user_embed(user, "Panel user created", description, panel=kind.name)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @user.command(name="list")
     async def user_list(self, interaction: discord.Interaction[Any]) -> None:
@@ -285,7 +307,8 @@ class Admin(commands.Cog):
         context = await require_admin(self.bot, interaction)
         async with audited(self.bot.storage, interaction, "admin.user.info", f"lookup {user}"):
             found = await find_user(context.api, user)
-        await interaction.followup.send(embed=user_embed(found, f"Panel user {found.username}"), ephemeral=True)
+        embed = user_embed(found, f"Panel user {found.username}", panel=self.bot.panels.kind.name)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @user.command(name="delete")
     @app_commands.describe(user="A panel user id, username, e-mail, or a Discord mention / discord:<id>")
@@ -296,7 +319,7 @@ class Admin(commands.Cog):
         async with audited(self.bot.storage, interaction, "admin.user.lookup", f"lookup {user}"):
             found = await find_user(context.api, user)
         target = f"panel user {found.id} ({found.username})"
-        if found.id == context.panel.account.panel_user_id:
+        if context.panel.account.is_panel_user(found.id, found.uuid):
             await record_audit(
                 self.bot.storage,
                 "admin.user.delete",

@@ -97,7 +97,12 @@ class Board(commands.GroupCog, group_name="board", group_description="Live statu
                 except TimeoutError:
                     pass
             boards = self.bot.watchers.boards
-            embed = board_embed(sub.snapshot, fallback_name=ref.name, interval=boards.interval)
+            embed = board_embed(
+                sub.snapshot,
+                fallback_name=ref.name,
+                interval=boards.interval,
+                renewal_warn_days=self.bot.config.renewal_warn_days,
+            )
             message = await post(target, embed)
             row = await self.bot.watchers.store.add_board(
                 guild_id=target.guild.id,

@@ -22,6 +22,7 @@ from bot.cards import status_card
 from bot.embeds import STATE_DOTS, UNKNOWN_DOT, clip, escape, make_embed
 from bot.errors import UserFacingError
 from bot.ratelimit import KeyedCooldown
+from bot.renew import renew_server
 from bot.respond import defer_while
 from bot.servers import server_mention
 from bot.ui.confirm import confirm
@@ -169,7 +170,8 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             return found, live
 
         details, usage = await defer_while(interaction, load())
-        await interaction.followup.send(embed=status_card(details, usage), ephemeral=True)
+        card = status_card(details, usage, renewal_warn_days=self.bot.config.renewal_warn_days)
+        await interaction.followup.send(embed=card, ephemeral=True)
 
     # ------------------------------------------------------------------ power
 
@@ -301,6 +303,14 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             f"Sent to the console of {server_mention(ref, NAME_MAX)}:\n> {escape(clip(line, 1500))}", ephemeral=True
         )
 
+    # ------------------------------------------------------------------ renewal (Jexactyl v3)
+
+    @app_commands.command(name="renew")
+    @app_commands.describe(server=SERVER_HELP)
+    async def server_renew(self, interaction: discord.Interaction[Any], server: str) -> None:
+        """Renew a server with your credits (Jexactyl v3; asks first, stating the price and your balance)."""
+        await renew_server(self.bot, interaction, server)
+
     # ------------------------------------------------------------------ autocomplete
 
     @server_status.autocomplete("server")
@@ -309,6 +319,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @server_restart.autocomplete("server")
     @server_kill.autocomplete("server")
     @server_command.autocomplete("server")
+    @server_renew.autocomplete("server")
     async def server_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:

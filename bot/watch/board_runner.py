@@ -89,7 +89,11 @@ class BoardRunner:
     def render(self, banner: str | None = None) -> discord.Embed:
         sub = self.subs[0]
         return board_embed(
-            sub.snapshot, fallback_name=self.row.server_name, interval=self.manager.interval, banner=banner
+            sub.snapshot,
+            fallback_name=self.row.server_name,
+            interval=self.manager.interval,
+            banner=banner,
+            renewal_warn_days=self.manager.bot.config.renewal_warn_days,
         )
 
     # -- the loop

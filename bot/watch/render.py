@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.cards import primary_address
+from bot.config import DEFAULT_RENEWAL_WARN_DAYS
 from bot.embeds import (
     STATE_COLOURS,
     STATE_DOTS,
@@ -26,6 +27,7 @@ from bot.embeds import (
     human_duration,
     make_embed,
 )
+from bot.renewal import renewal_days, renewal_line
 from bot.servers import plain_text
 
 from .crash import CrashReport
@@ -109,7 +111,12 @@ def _health_line(snapshot: FeedSnapshot, banner: str | None) -> str | None:
 
 
 def board_embed(
-    snapshot: FeedSnapshot, *, fallback_name: str, interval: float, banner: str | None = None
+    snapshot: FeedSnapshot,
+    *,
+    fallback_name: str,
+    interval: float,
+    banner: str | None = None,
+    renewal_warn_days: int = DEFAULT_RENEWAL_WARN_DAYS,
 ) -> discord.Embed:
     """A server's status board.
 
@@ -118,6 +125,7 @@ def board_embed(
         fallback_name: The name stored with the board (until the panel's details are read).
         interval: The board's usage interval (said in the footer).
         banner: A pause to show instead of the live state (``RESTARTING`` at shutdown).
+        renewal_warn_days: ``RENEWAL_WARN_DAYS``: a Jexactyl v3 renewal due within this many days is a warning.
     """
     state = snapshot.state or "unknown"
     live = banner is None and snapshot.watchable
@@ -127,6 +135,9 @@ def board_embed(
         colour = LOST_COLOUR
     details = snapshot.details
     lines = [_code(snapshot.server_id) + (f" · {_code(address)}" if (address := address_of(details)) else "")]
+    renewal = renewal_days(details) if details is not None else None
+    if renewal is not None:  # Jexactyl v3 only; public, so without the command hint
+        lines.append(renewal_line(renewal, warn_days=renewal_warn_days, hint=False))
     health = _health_line(snapshot, banner)
     if health:
         lines.append(health)

@@ -1,4 +1,4 @@
-"""The stored boards and alerts (tables ``boards`` and ``alerts``, migration 3), so they resume after a restart
+"""The stored boards and alerts (tables ``boards`` and ``alerts``, migration 4), so they resume after a restart
 editing the same messages.
 
 :class:`WatchStore` runs its statements through :class:`~bot.storage.Storage`'s serialised write transaction

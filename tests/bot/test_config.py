@@ -30,6 +30,7 @@ ALL_VARS = (
     "CONFIG_ERROR_DELAY",
     "BOARD_INTERVAL",
     "ALERT_UNREACHABLE",
+    "RENEWAL_WARN_DAYS",
 )
 
 
@@ -185,6 +186,15 @@ def test_real_token_shapes_pass() -> None:
     assert load_config(base_env()).discord_token == TOKEN
     for token in (bot_token(), bot_token(1234567890123456789), bot_token(12345678901234567)):
         assert load_config(base_env(DISCORD_TOKEN=token)).discord_token == token
+
+
+def test_renewal_warn_days() -> None:
+    assert load_config(base_env()).renewal_warn_days == 2
+    assert load_config(base_env(RENEWAL_WARN_DAYS=" 5 ")).renewal_warn_days == 5
+    assert load_config(base_env(RENEWAL_WARN_DAYS="0")).renewal_warn_days == 0
+    for bad in ("-1", "1.5", "two", "366"):
+        (problem,) = problems_for(RENEWAL_WARN_DAYS=bad)
+        assert problem.startswith("RENEWAL_WARN_DAYS must be a whole number of days from 0 (no reminders) to 365")
 
 
 @pytest.mark.parametrize(

@@ -280,6 +280,53 @@ async def test_migrations_applied_from_older_version(db_path: Path) -> None:
             assert await c.fetchone() is not None
 
 
+async def test_a_version_2_link_keeps_its_panel_id_and_gets_no_uuid(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, target=2) == 2
+        await conn.execute(
+            "INSERT INTO linked_accounts VALUES (78, 8, 'kept', 1, ?, '2024-01-01T00:00:00+00:00', "
+            "'2024-02-01T00:00:00+00:00')",
+            (KEY_A,),
+        )
+    async with Storage.open(db_path) as storage:
+        assert await storage.schema_version() == LATEST_VERSION
+        link = await storage.get_link(78)
+        assert link is not None
+        assert (link.panel_user_id, link.panel_user_uuid, link.panel_username, link.is_panel_admin) == (
+            8,
+            None,
+            "kept",
+            True,
+        )
+        assert link.last_used_at == datetime(2024, 2, 1, tzinfo=UTC)
+        assert link.panel_ref == "panel user 8"
+
+
+async def test_a_link_known_by_uuid_only(db_path: Path) -> None:
+    """Pelican's account object has a uuid and no id: the link is stored, compared and unlinked by it."""
+    uuid = "1d2e3f40-0000-4000-8000-000000000001"
+    async with Storage.open(db_path) as storage:
+        linked = await storage.link_account(1, None, "pel", False, KEY_A, panel_user_uuid=uuid)
+        got = await storage.get_link(1)
+        assert got == linked and got is not None
+        assert (got.panel_user_id, got.panel_user_uuid, got.panel_ref) == (None, uuid, f"panel user {uuid}")
+        assert got.is_panel_user(5, uuid) and not got.is_panel_user(5, "another") and not got.is_panel_user(5, None)
+        assert got.is_same_link(linked)
+        assert await storage.unlink(1, only=got)
+        with pytest.raises(ValueError, match="id or its uuid"):
+            await storage.link_account(2, None, "nobody", False, KEY_A)
+        with pytest.raises(TypeError):
+            await storage.link_account(2, None, "nobody", False, KEY_A, panel_user_uuid="")
+
+
+def test_an_id_decides_before_a_uuid() -> None:
+    link = LinkedAccount(1, 7, "u", False, KEY_A, datetime.now(UTC), panel_user_uuid="u-1")
+    assert link.is_panel_user(7, None) and link.is_panel_user(7, "other")
+    assert not link.is_panel_user(8, "u-1")  # the ids say another account
+    assert link.is_panel_user(None, "u-1")
+
+
 def test_migration_list_is_contiguous() -> None:
     assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
 

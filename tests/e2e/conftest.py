@@ -1,10 +1,13 @@
 """End-to-end fixtures: FakePanel + FakeDiscord + the real bot started through its entry point.
 
 Each e2e test module gets its own panel, fake Discord and bot (module scope, module event loop). A module
-may set ``BOT_ENV = {...}`` to add or override environment variables (``ADMIN_ROLE_IDS`` ...). Test modules
-must declare ``pytestmark = pytest.mark.asyncio(loop_scope="module")``.
+may set ``BOT_ENV = {...}`` to add or override environment variables (``ADMIN_ROLE_IDS`` ...) and
+``PANEL_FLAVOR = "jexactyl"`` (or ``"jexactyl4"``, ``"pelican"``) to play another panel, or parametrise
+``panel_flavor`` (module scope, indirect) to run each of its tests against several panels, each with its own
+panel, fake Discord and bot. Test modules must declare ``pytestmark = pytest.mark.asyncio(loop_scope="module")``.
 
 Fixtures:
+    panel_flavor: the FakePanel flavor the module's panel plays.
     panel: the started :class:`FakePanel` (fast power and backup transitions).
     discord: the started :class:`FakeDiscord`.
     bot: the running :class:`JexactylBot` (``bot.poll_interval`` is small).
@@ -68,14 +71,21 @@ def log_records() -> Iterator[list[str]]:
     root.setLevel(old_level)
 
 
+@pytest.fixture(scope="module")
+def panel_flavor(request: pytest.FixtureRequest) -> str:
+    """The module's ``PANEL_FLAVOR`` (default ``"pterodactyl"``), or the parameter of a module parametrised with
+    ``pytest.mark.parametrize("panel_flavor", [...], indirect=True, scope="module")``."""
+    return str(getattr(request, "param", None) or getattr(request.module, "PANEL_FLAVOR", "pterodactyl"))
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def panel() -> AsyncIterator[FakePanel]:
-    async with FakePanel(power_delay=0.05, backup_duration=0.05) as fake:
+async def panel(panel_flavor: str) -> AsyncIterator[FakePanel]:
+    async with FakePanel(flavor=panel_flavor, power_delay=0.05, backup_duration=0.05) as fake:
         yield fake
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def discord() -> AsyncIterator[FakeDiscord]:
+async def discord(panel_flavor: str) -> AsyncIterator[FakeDiscord]:  # one per flavor of a parametrised module
     async with FakeDiscord(guild_ids=(GUILD_ID,)) as fake:
         yield fake
 
@@ -102,7 +112,10 @@ async def bot(
     }
     config = load_config(env, dotenv_path=None)
     started: list[Any] = []
-    task = asyncio.create_task(run_bot(config, on_start=started.append))
+    # discord.py dispatches "ready" guild_ready_timeout (2 s) after the last GUILD_CREATE, from a task that closing
+    # the client does not stop: a bot closed before then dispatched it on a closed client (a coroutine never
+    # awaited). A short timeout, and the wait for ready below, make every module's bot fully started.
+    task = asyncio.create_task(run_bot(config, on_start=started.append, bot_options={"guild_ready_timeout": 0.05}))
     ready = asyncio.create_task(discord.wait_ready(15))
     done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
@@ -113,6 +126,7 @@ async def bot(
     # Without GUILD_IDS (a module may unset it) the bot syncs its commands globally.
     await discord.wait_synced(guild_id=GUILD_ID if config.guild_ids else None, timeout=10)
     instance = started[0]
+    await asyncio.wait_for(instance.wait_until_ready(), 10)
     instance.poll_interval = 0.05
     instance.power_wait = 3.0
     instance.backup_wait = 5.0

@@ -33,9 +33,12 @@ async def start_and_stop(fd: FakeDiscord, panel: FakePanel, env: dict[str, str])
         dotenv_path=None,
     )
     started: list[Any] = []
-    task = asyncio.create_task(run_bot(config, on_start=started.append))
+    # A short guild_ready_timeout and the wait for ready: discord.py dispatches "ready" from a task that closing the
+    # client does not stop, so a bot closed before it dispatched it on a closed client (a coroutine never awaited).
+    task = asyncio.create_task(run_bot(config, on_start=started.append, bot_options={"guild_ready_timeout": 0.05}))
     try:
         await fd.wait_ready(15)  # discord.py runs setup_hook (where the bot syncs) before it identifies
+        await asyncio.wait_for(started[0].wait_until_ready(), 10)
     finally:
         if started:
             await started[0].close()

@@ -43,6 +43,9 @@ async def test_help_describes_every_group_and_how_to_start(
         "/server command",
     ):
         assert command in text, command
+    # The bot does not know the panel yet and the member has no key to ask it with: renewal is listed, naming the
+    # panel that offers it.
+    assert "`/server renew` — Renew a server with your credits (Jexactyl v3;" in text
     # Every synced group a member may use appears with its subcommands, described from the live tree.
     for group in discord.synced_commands(GUILD_ID):
         if group.get("options") and group["options"][0].get("type") in (1, 2) and group["name"] != "admin":
@@ -67,3 +70,10 @@ async def test_help_works_for_linked_users_too(
     message = await ix.wait_final(5)
     assert "/account link" in text_of(message)
     assert discord.find_in_payloads(account.client_key) == []
+    # The first linked member's /help taught the bot the panel (one request, after deferring): a Pterodactyl
+    # panel has no renewal, so it is not listed, to them or to anyone after.
+    assert ix.response_type == 5 and "/server renew" not in text_of(message)
+    assert [r.path for r in panel.requests].count("/api/client/permissions") == 1
+    again = await discord.slash(users("later"), "help", guild_id=GUILD_ID)
+    later = await again.wait_final(5)
+    assert again.response_type == 4 and "/server renew" not in text_of(later)

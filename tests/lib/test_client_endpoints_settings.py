@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any
 
@@ -83,11 +82,7 @@ async def test_reinstall_server(api: AsyncJexactyl, fake_panel: FakePanel) -> No
     assert server.status == "installing"
     with pytest.raises(ConflictError):
         await api.client.servers.settings.reinstall_server(server.identifier)
-    for _ in range(100):
-        if server.status is None:
-            break
-        await asyncio.sleep(0.02)
-    assert server.status is None
+    await fake_panel.wait_for(lambda: server.status is None)
 
 
 async def test_update_docker_image(api: AsyncJexactyl, fake_panel: FakePanel, server: FakeServer) -> None:

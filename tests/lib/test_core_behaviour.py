@@ -289,5 +289,7 @@ async def test_timeouts_retried_unless_turned_off() -> None:
         ) as api:
             with pytest.raises(PanelTimeoutError):
                 await api.client.account.get_account()
-        await asyncio.sleep(0.4)  # let the fake record the abandoned request
+        # The fake records a request when it arrives; once it has answered the abandoned one, nothing else of
+        # this call can arrive.
+        await panel.wait_for(lambda: panel.requests[-1].status is not None)
         assert hits(panel, "/account") == 1

@@ -349,13 +349,11 @@ async def test_state_gate(fake_panel: FakePanel) -> None:
 
 # ---------------------------------------------------------------------------------- power
 async def _wait_state(panel: FakePanel, server: FakeServer, state: str, timeout: float = 2.0) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        _, body, _ = await call(panel, "GET", f"/api/client/servers/{server.identifier}/resources")
-        if body["attributes"]["current_state"] == state:
-            return dict(body["attributes"])
-        assert asyncio.get_running_loop().time() < deadline, f"never reached {state}: {body}"
-        await asyncio.sleep(0.02)
+    """The server's resources as the panel answers them, once the fake has reached ``state``."""
+    await panel.wait_for(lambda: server.state == state, timeout)
+    _, body, _ = await call(panel, "GET", f"/api/client/servers/{server.identifier}/resources")
+    assert body["attributes"]["current_state"] == state
+    return dict(body["attributes"])
 
 
 async def test_power_changes_state_asynchronously(fake_panel: FakePanel) -> None:
@@ -482,10 +480,5 @@ def test_sync_context_manager_and_power() -> None:
         )
         with urllib.request.urlopen(request) as response:
             assert response.status == 204
-        import time
-
-        deadline = time.monotonic() + 2
-        while server.state != "running":
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        panel.wait_for_sync(lambda: server.state == "running", 2)
     assert not panel.running

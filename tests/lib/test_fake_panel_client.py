@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -376,11 +375,7 @@ async def test_startup_and_settings(fake_panel: FakePanel) -> None:
     status, body, _ = await call(panel, "POST", base(server) + "/settings/reinstall")
     assert (status, body) == (202, [])
     assert server.status == "installing"
-    for _ in range(100):
-        if server.status is None:
-            break
-        await asyncio.sleep(0.01)
-    assert server.status is None
+    await panel.wait_for(lambda: server.status is None)
     _, body, _ = await call(panel, "GET", base(server) + "/activity")
     events = [e["attributes"]["event"] for e in body["data"]]
     assert events[0] == "server:reinstall" and "server:settings.rename" in events

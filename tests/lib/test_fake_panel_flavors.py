@@ -3,7 +3,6 @@ contract and the panels' sources), over raw HTTP. The bot's core flows must work
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,14 +24,6 @@ async def panel(request: pytest.FixtureRequest, fake_panel_factory: Factory) -> 
     return await fake_panel_factory(flavor=request.param)
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 # ---------------------------------------------------------------------------- the bot's core flows
 async def test_core_flows_on_every_flavor(panel: FakePanel) -> None:
     """link (account), list, details + resources, power, command, backups, admin user create."""
@@ -48,13 +39,13 @@ async def test_core_flows_on_every_flavor(panel: FakePanel) -> None:
     _, usage, _ = await call(panel, "GET", base(server) + "/resources")
     assert usage["attributes"]["current_state"] == "offline" and usage["attributes"]["is_suspended"] is False
     assert (await call(panel, "POST", base(server) + "/power", json={"signal": "start"}))[0] == 204
-    await wait_for(lambda: server.state == "running")
+    await panel.wait_for(lambda: server.state == "running")
     assert (await call(panel, "POST", base(server) + "/command", json={"command": "say hi"}))[0] == 204
     assert server.console == ["say hi"]
     status, created, _ = await call(panel, "POST", base(server) + "/backups", json={"name": "before"})
     assert status == 200 and created["object"] == "backup"
     uuid = created["attributes"]["uuid"]
-    await wait_for(lambda: server.backups[-1].completed_at is not None)
+    await panel.wait_for(lambda: server.backups[-1].completed_at is not None)
     _, backups, _ = await call(panel, "GET", base(server) + "/backups")
     assert [b["attributes"]["name"] for b in backups["data"]] == ["before"]
     _, link, _ = await call(panel, "GET", f"{base(server)}/backups/{uuid}/download")
@@ -62,7 +53,7 @@ async def test_core_flows_on_every_flavor(panel: FakePanel) -> None:
     assert (await call(panel, "POST", base(server) + "/power", json={"signal": "kill"}))[0] == 204
     restore = await call(panel, "POST", f"{base(server)}/backups/{uuid}/restore", json={"truncate": False})
     assert restore[0] == 204
-    await wait_for(lambda: server.status is None)
+    await panel.wait_for(lambda: server.status is None)
     assert (await call(panel, "DELETE", f"{base(server)}/backups/{uuid}"))[0] == 204
     body: dict[str, Any] = {"email": "new@example.com", "username": "newbie", "first_name": "New", "last_name": "User"}
     status, user, _ = await call(panel, "POST", "/api/application/users", key=panel.application_key, json=body)

@@ -147,11 +147,14 @@ async def test_the_first_failure_stops_collect_and_is_raised(fake_panel: FakePan
         fake_panel.set_latency(0.2)
         with pytest.raises(ServerError):
             await asyncio.wait_for(servers.collect(), 30)
-        requested = listing_requests(fake_panel)
+        # No worker is left to ask for more: collect() has cancelled and awaited every one of them.
+        workers = [t for t in asyncio.all_tasks() if "collect.<locals>.worker" in t.get_coro().__qualname__]
+        assert workers == []
+        # Every page request that reached the fake has been answered (the slow ones too).
+        await fake_panel.wait_for(lambda: all(r.status is not None for r in fake_panel.requests), 5)
         fake_panel.set_latency(0)
-        await asyncio.sleep(0.5)  # a worker that was not cancelled would have asked for more by now
+    requested = listing_requests(fake_panel)
     assert requested <= 5, f"{requested} pages requested"
-    assert listing_requests(fake_panel) == requested
 
 
 # ------------------------------------------------------------------------------------- body cap

@@ -17,6 +17,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,10 +73,13 @@ class Finished:
     exit_after_marker: float = field(default=float("inf"))
 
 
-def run_script(tmp_path: Path, source: str, env: dict[str, str], *flags: str) -> Finished:
+def run_script(
+    tmp_path: Path, source: str, env: dict[str, str], *flags: str, go_when: Callable[[], None] | None = None
+) -> Finished:
     """Runs ``source`` as ``python script.py``; returns its status, output, and the seconds between the marker
     line arriving on stdout and the process having exited. A script still running after ``HANG_TIMEOUT`` is
-    killed and fails the test."""
+    killed and fails the test. With ``go_when``, the script's stdin gets one line once ``go_when()`` returns
+    (it blocks until the test's condition holds), so a script can wait with ``sys.stdin.readline()``."""
     script = tmp_path / "script.py"
     script.write_text(source)
     stderr_path = tmp_path / "stderr.txt"
@@ -86,12 +90,25 @@ def run_script(tmp_path: Path, source: str, env: dict[str, str], *flags: str) ->
             [sys.executable, *flags, str(script)],
             cwd=tmp_path,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            stdin=subprocess.PIPE if go_when is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
         )
         assert process.stdout is not None
         out = process.stdout
+        if go_when is not None:
+            assert process.stdin is not None
+            stdin = process.stdin
+
+            def release() -> None:
+                try:
+                    go_when()
+                finally:
+                    stdin.write("go\n")
+                    stdin.close()
+
+            threading.Thread(target=release, daemon=True).start()
 
         def read() -> None:
             for line in out:
@@ -223,40 +240,29 @@ def test_a_daemon_thread_still_in_a_call_is_abandoned_quietly(tmp_path: Path, fa
     panel = fake_panel_sync
     panel.set_latency(3)
     mark = len(panel.requests)
-    go = tmp_path / "go"
     source = textwrap.dedent(
         """
-        import os, pathlib, threading, time
+        import os, sys, threading
         from pyjexactyl import Jexactyl
 
         api = Jexactyl(os.environ['PANEL_URL'], os.environ['PANEL_KEY'])
         threading.Thread(target=api.client.account.get_account, daemon=True).start()
-        deadline = time.monotonic() + 20
-        while not pathlib.Path('go').exists() and time.monotonic() < deadline:  # the test says: it is there
-            time.sleep(0.01)
+        sys.stdin.readline()  # the test says: the panel has the request
         """
     )
 
-    def release_when_the_request_is_there() -> None:
-        deadline = time.monotonic() + 20
-        while len(panel.requests) <= mark and time.monotonic() < deadline:
-            time.sleep(0.01)
-        go.touch()
+    def request_arrived() -> None:
+        panel.wait_for_sync(lambda: len(panel.requests) > mark, 20)
 
-    releaser = threading.Thread(target=release_when_the_request_is_there, daemon=True)
-    releaser.start()
-    finished = run_script(tmp_path, source + MARKER_AT_END, panel_env(panel))
+    finished = run_script(tmp_path, source + MARKER_AT_END, panel_env(panel), go_when=request_arrived)
     ended = time.time()
-    releaser.join(5)
     assert_ended_promptly(finished)
     assert finished.stderr == ""
     request = panel.requests[mark]
     assert request.path == "/api/client/account"
     assert ended < request.timestamp + 3, "the script ended after the panel had answered: nothing was in flight"
     # let the fake finish that request, so that stopping it leaves no handler behind
-    deadline = time.monotonic() + 10
-    while request.status is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    panel.wait_for_sync(lambda: request.status is not None, 10)
     panel.set_latency(0)
 
 

@@ -7,7 +7,6 @@ import asyncio
 import gc
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import CancelledError
 
 import pytest
@@ -21,15 +20,6 @@ WAIT = 10.0
 
 def loop_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name == "pyjexactyl-loop"}
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Re-checks ``condition`` until it holds, failing after ``WAIT`` seconds."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.005)
 
 
 def join_all(threads: set[threading.Thread]) -> None:
@@ -103,7 +93,7 @@ def test_close_while_a_call_waits_for_the_panel_ends_that_call(fake_panel_sync: 
     caller = threading.Thread(target=call)
     mark = len(fake_panel_sync.requests)
     caller.start()
-    wait_until(lambda: len(fake_panel_sync.requests) > mark, "the request to reach the panel")
+    fake_panel_sync.wait_for_sync(lambda: len(fake_panel_sync.requests) > mark, WAIT)  # the request is there
     started = time.monotonic()
     api.close()
     caller.join(WAIT)
@@ -111,4 +101,4 @@ def test_close_while_a_call_waits_for_the_panel_ends_that_call(fake_panel_sync: 
     assert time.monotonic() - started < 1.5, "close() waited for the panel's answer"
     assert len(outcome) == 1 and isinstance(outcome[0], CancelledError)
     # Let the fake finish the abandoned request, so that stopping it leaves no handler pending.
-    wait_until(lambda: fake_panel_sync.requests[mark].status is not None, "the fake to finish the request")
+    fake_panel_sync.wait_for_sync(lambda: fake_panel_sync.requests[mark].status is not None, WAIT)

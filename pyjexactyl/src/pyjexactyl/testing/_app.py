@@ -10,9 +10,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -45,6 +45,8 @@ from ._store import PanelStore
 from ._wings_control import FakeWings
 
 __all__ = ["FakePanel"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("pyjexactyl.testing")
 
@@ -716,6 +718,32 @@ class FakePanel:
     def _record(self, record: RecordedRequest) -> None:
         with self._requests_lock:
             self.requests.append(record)
+        self.runtime.changes.notify()
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Wait until ``predicate()`` is truthy and return its value. It is re-checked whenever the fake
+        changes: a request arrives or is answered, a simulated transition happens (a power step, a backup or
+        restore finishing, an install ending), a websocket frame or connection is recorded.
+
+        Args:
+            predicate: Reads the fake's state (records such as :class:`FakeServer` are live).
+            timeout: Seconds before giving up.
+
+        Raises:
+            TimeoutError: when ``timeout`` seconds pass first.
+
+        Example:
+            >>> await panel.wait_for(lambda: panel.server("Creative").state == "running")  # doctest: +SKIP
+        """
+        return await self.runtime.changes.wait_for(predicate, timeout)
+
+    def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """:meth:`wait_for` from a thread that is not running the panel (a panel served by :meth:`start`).
+
+        Example:
+            >>> panel.wait_for_sync(lambda: backup.completed_at is not None)  # doctest: +SKIP
+        """
+        return self.runtime.changes.wait_for_sync(predicate, timeout)
 
 
 # ==================================================================================== pipeline
@@ -874,6 +902,7 @@ def build_app(panel: FakePanel) -> web.Application:
             except PanelError as err:
                 response = _error_response(request, panel, err)
         record.status = response.status
+        panel.runtime.changes.notify()
         return response
 
     app = web.Application(middlewares=[pipeline], client_max_size=64 * 1024 * 1024)

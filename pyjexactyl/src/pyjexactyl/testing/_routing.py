@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from multidict import MultiMapping
 
+from ._changes import ChangeSignal
 from ._envelope import Includes, PanelError, bad_request, single_issue
 from ._state import FakeApiKey, FakeServer, FakeUser
 from ._store import PanelStore
@@ -58,6 +59,8 @@ class Runtime:
         self.power_generation: dict[int, int] = {}
         self._handles: set[asyncio.TimerHandle] = set()
         self._handles_lock = threading.Lock()
+        #: wakes tests waiting on the fake (``FakePanel.wait_for``) after every request and simulated change
+        self.changes = ChangeSignal("fake panel")
 
     def later(self, delay: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` under the store lock after ``delay`` seconds on the server's loop."""
@@ -65,6 +68,7 @@ class Runtime:
         if loop is None or loop.is_closed():
             with self.store.lock:
                 callback()
+            self.changes.notify()
             return
 
         def run() -> None:
@@ -72,6 +76,7 @@ class Runtime:
                 self._handles.discard(handle)
             with self.store.lock:
                 callback()
+            self.changes.notify()
 
         handle = loop.call_later(max(0.0, delay), run)
         with self._handles_lock:

@@ -49,7 +49,7 @@ class WingsHub(WingsRecorder):
         stats_interval: float = 1.0,
         allowed_origins: Iterable[str] = (),
     ) -> None:
-        super().__init__()
+        super().__init__(runtime.changes)
         self.runtime = runtime
         self.store = runtime.store
         self.token_ttl = token_ttl

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from ._changes import ChangeSignal
 from ._wings_events import WingsConnection, WingsFrame
 
 __all__ = ["WingsRecorder"]
@@ -21,7 +20,9 @@ class WingsRecorder:
     Every recorded frame, connection and socket close wakes the waiters, which re-check their condition.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, changes: ChangeSignal | None = None) -> None:
+        #: the signal waiters wait on (the panel's, shared: a Wings wait also wakes on panel changes)
+        self.changes = changes or ChangeSignal("fake Wings")
         #: every frame received (``direction="in"``) and sent (``"out"``), in order; see :class:`WingsFrame`
         self.frames: list[WingsFrame] = []
         #: every upgrade attempt, accepted or refused; see :class:`WingsConnection`
@@ -29,9 +30,6 @@ class WingsRecorder:
         #: set to ``False`` to stop recording frames (long benchmarks)
         self.record_frames = True
         self._record_lock = threading.Lock()
-        self._condition = threading.Condition()
-        self._generation = 0  # bumped by every notify(), under _condition
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     # ---------------------------------------------------------------------------- recording
     def record_frame(self, frame: WingsFrame) -> None:
@@ -77,22 +75,12 @@ class WingsRecorder:
 
     # ---------------------------------------------------------------------------- waiting
     def notify(self) -> None:
-        """Wake every waiter so it re-checks its condition."""
-        with self._condition:
-            self._generation += 1
-            self._condition.notify_all()
-        try:
-            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        for loop, event in list(self._waiters):
-            if loop is current:
-                event.set()
-            elif not loop.is_closed():
-                loop.call_soon_threadsafe(event.set)
+        """Wake every waiter (of the Wings records and of the panel) so it re-checks its condition."""
+        self.changes.notify()
 
     async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
-        """Wait until ``predicate()`` is truthy (re-checked on every frame or connection) and return it.
+        """Wait until ``predicate()`` is truthy (re-checked on every frame, connection, close and panel
+        change) and return it.
 
         Example:
             >>> await panel.wings.wait_for(lambda: panel.wings.sent("auth success"))  # doctest: +SKIP
@@ -100,46 +88,12 @@ class WingsRecorder:
         Raises:
             TimeoutError: when ``timeout`` seconds pass first.
         """
-        loop = asyncio.get_running_loop()
-        event = asyncio.Event()
-        entry = (loop, event)
-        self._waiters.add(entry)
-        deadline = loop.time() + timeout
-        try:
-            while True:
-                event.clear()
-                result = predicate()
-                if result:
-                    return result
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
-                try:
-                    await asyncio.wait_for(event.wait(), remaining)
-                except TimeoutError:
-                    pass
-        finally:
-            self._waiters.discard(entry)
-
-    def _wait_past(self, generation: int, timeout: float) -> None:
-        """Block until a notification after ``generation`` (or ``timeout``)."""
-        with self._condition:
-            self._condition.wait_for(lambda: self._generation != generation, timeout)
+        return await self.changes.wait_for(predicate, timeout)
 
     def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
         """:meth:`wait_for` for a thread that is not running the panel's loop (``FakePanel.start()``).
 
-        The predicate runs outside the recorder's lock, so it may call any control (``open_connections()``
-        waits for the panel's loop, which takes that lock to wake waiters).
+        The predicate runs outside any lock, so it may call any control (``open_connections()`` waits for the
+        panel's loop).
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._condition:
-                generation = self._generation
-            result = predicate()
-            if result:
-                return result
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"fake Wings: condition not met within {timeout} s")
-            self._wait_past(generation, remaining)
+        return self.changes.wait_for_sync(predicate, timeout)
