@@ -25,10 +25,21 @@ from .logs import quiet_voice_warnings
 from .servers import ServerDirectory
 from .storage import Storage
 from .tracking import InteractionTracker
+from .watch.hub import ConsoleHub
+from .watch.service import PAUSE_BUDGET, Watchers
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.admin", "cogs.help", "cogs.reminders")
+EXTENSIONS = (
+    "cogs.account",
+    "cogs.server",
+    "cogs.backup",
+    "cogs.board",
+    "cogs.alert",
+    "cogs.admin",
+    "cogs.help",
+    "cogs.reminders",
+)
 TREE_HASH_KEY = "command_tree_hash"
 
 CLIENT_SWEEP_SECONDS = 60.0
@@ -96,6 +107,7 @@ class JexactylBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        intents.guild_messages = True  # MESSAGE_DELETE: a deleted board goes at once (no message content)
         quiet_voice_warnings()  # the bot never joins voice: PyNaCl/davey are not needed
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -103,7 +115,7 @@ class JexactylBot(commands.Bot):
             help_command=None,
             tree_cls=GatedTree,
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,
+            **{"max_messages": None, **options},  # the bot reads no messages: no cache of them
         )
         self.config = config
         self.storage = storage
@@ -122,6 +134,11 @@ class JexactylBot(commands.Bot):
         """Seconds a backup is followed before saying it is still running."""
         self.tracker = InteractionTracker()
         """The interactions in flight (see :mod:`bot.tracking`)."""
+        self.watch = ConsoleHub(panels, storage, vault)
+        """The shared console sessions (see :mod:`bot.watch.hub`): boards, alerts and live consoles subscribe."""
+        self.watchers = Watchers(self)
+        """Status boards and alerts (see :mod:`bot.watch.service`)."""
+        self._pausing: asyncio.Future[None] | None = None
         self._session_live = False
         self._served = False
         self._gateway_changed = asyncio.Event()
@@ -145,6 +162,10 @@ class JexactylBot(commands.Bot):
             await send_ephemeral(interaction, RESTARTING_MESSAGE if closing else EXPIRED_MESSAGE)
         except discord.HTTPException as exc:
             log.debug("could not answer an expired component interaction: %s", exc)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Ignores messages: the bot has no text commands (it hears messages only because MESSAGE_DELETE, which
+        tells it a board was deleted, needs the GUILD_MESSAGES intent)."""
 
     # ------------------------------------------------------------------ gateway state (for /health)
 
@@ -209,6 +230,7 @@ class JexactylBot(commands.Bot):
         self.servers.cache.prune()
 
     async def setup_hook(self) -> None:
+        self.watch.start()
         self._sweep_clients.start()
         for extension in EXTENSIONS:
             try:
@@ -216,6 +238,7 @@ class JexactylBot(commands.Bot):
             except Exception:
                 log.exception("could not load %s", extension)
         await self.sync_commands()
+        self.watchers.start()
 
     async def sync_commands(self) -> None:
         """Syncs to ``GUILD_IDS`` (instant) when set; else globally, only when the tree changed."""
@@ -275,9 +298,12 @@ class JexactylBot(commands.Bot):
                 self.closing = True
         if self._drain is None:
             self._drain = asyncio.ensure_future(self._wait_in_flight())
+        if self._pausing is None:  # beside the in-flight wait: the boards say "paused" while Discord works
+            self._pausing = asyncio.ensure_future(self.watchers.shutdown(min(PAUSE_BUDGET, self.shutdown_grace)))
         try:
-            await asyncio.shield(self._drain)
+            await asyncio.shield(asyncio.gather(self._drain, self._pausing))
         finally:
+            await self.watch.close()
             self._sweep_clients.cancel()
             await super().close()
             self._set_session_live(False)

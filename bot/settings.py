@@ -114,6 +114,22 @@ VARIABLES: tuple[Variable, ...] = (
         default="15",
     ),
     Variable(
+        "BOARD_INTERVAL",
+        (
+            "Seconds between two edits of a status board for CPU, memory, disk and network (5-3600). A state",
+            "change is shown within 2 s whatever this says. 15 keeps a board at 4 edits a minute.",
+        ),
+        default="15",
+    ),
+    Variable(
+        "ALERT_UNREACHABLE",
+        (
+            "Seconds a server with an alert may be impossible to watch (its node or Wings down) before the",
+            "alert says so (10-86400).",
+        ),
+        default="120",
+    ),
+    Variable(
         "RENEWAL_WARN_DAYS",
         (
             "Jexactyl v3 panels suspend a server whose renewal runs out. Its owner gets a reminder (an ephemeral",

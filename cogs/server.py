@@ -115,6 +115,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.command(name="list")
     async def server_list(self, interaction: discord.Interaction[Any]) -> None:
         """List your servers with their current state."""
+
         async def load() -> tuple[UserPanel, list[ServerRef]]:
             panel = await self.bot.panels.for_user(interaction.user.id)
             return panel, await self.bot.servers.all(interaction.user.id, panel.api, fresh=True)
@@ -211,6 +212,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             if not await confirm(interaction, question, "Kill server", link=panel.account):
                 return
         self._check_power_cooldown(ref, self.power_cooldown.hit(key))
+        self.bot.watch.note_power(ref.identifier, signal)  # its alerts do not take the stop for a crash
         try:
             await panel.api.client.servers.send_power_action(ref.identifier, signal)
         except JexactylError as exc:

@@ -1,0 +1,43 @@
+"""What boards show (``bot/watch/render.py``): escaping of panel text, the health lines, the Jexactyl renewal."""
+
+from __future__ import annotations
+
+import time
+
+from bot.watch.model import FeedSnapshot, PauseReason
+from bot.watch.render import RESTARTING, board_embed, safe
+from pyjexactyl.events import Stats
+
+
+def snapshot(**fields: object) -> FeedSnapshot:
+    values: dict[str, object] = {"server_id": "1a2b3c4d", "link": "connected", "pause": None, "since": time.time()}
+    values.update(fields)
+    return FeedSnapshot(**values)  # type: ignore[arg-type]
+
+
+def description(embed: object) -> str:
+    return str(getattr(embed, "description", ""))
+
+
+def test_panel_text_cannot_mention_format_or_form_tokens() -> None:
+    shown = safe("**Lobby** @everyone <@&123> <#456> <t:0:R>\u202e\n")
+    assert "@everyone" not in shown and "<@" not in shown and "<#" not in shown and "<t:" not in shown
+    assert "**" not in shown and "\u202e" not in shown and "\n" not in shown
+
+
+def test_a_jexactyl_renewal_shows_on_the_board_without_the_owners_command() -> None:
+    details = {"name": "Renewed", "renewable": True, "renewal": 1, "limits": {"disk": 1024}}
+    embed = board_embed(snapshot(state="running", details=details), fallback_name="x", interval=15, renewal_warn_days=2)
+    assert "Renewal due" in description(embed) and "/server renew" not in description(embed)
+    plain = board_embed(snapshot(state="running", details={"name": "Plain"}), fallback_name="x", interval=15)
+    assert "Renewal" not in description(plain)
+
+
+def test_health_lines() -> None:
+    stats = Stats(memory_bytes=1, cpu_absolute=1.0, disk_bytes=1, state="running")
+    lost = board_embed(snapshot(link="unreachable", state="running", stats=stats), fallback_name="S", interval=15)
+    assert "cannot be reached since <t:" in description(lost)
+    gone = board_embed(snapshot(link="paused", pause=PauseReason.LINK_GONE), fallback_name="S", interval=15)
+    assert "paused: the owner's panel link is gone" in description(gone)
+    restarting = board_embed(snapshot(state="running", stats=stats), fallback_name="S", interval=15, banner=RESTARTING)
+    assert "monitoring paused (bot restarting)" in description(restarting)
