@@ -20,12 +20,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "DEFAULT_BOT_PERMISSIONS",
     "DEFAULT_MEMBER_PERMISSIONS",
     "FakeRole",
     "FakeUser",
     "SnowflakeFactory",
+    "bot_token",
     "channel_payload",
+    "dm_channel_payload",
     "guild_create_payload",
+    "iso_now",
     "member_payload",
     "role_payload",
     "user_payload",
@@ -68,6 +72,10 @@ class FakeRole:
     permissions: int = 0
     position: int = 1
     managed: bool = False
+    mentionable: bool = False
+    """Whether anyone may ping it (else only with Mention Everyone, as on Discord)."""
+    bot_id: int | None = None
+    """Set on the managed role Discord gives a bot (``tags.bot_id``)."""
 
 
 @dataclass
@@ -146,28 +154,44 @@ def role_payload(role: FakeRole) -> dict[str, Any]:
         "position": role.position,
         "permissions": str(role.permissions),
         "managed": role.managed,
-        "mentionable": False,
+        "mentionable": role.mentionable,
         "flags": 0,
+        **({"tags": {"bot_id": str(role.bot_id)}} if role.bot_id is not None else {}),
     }
 
 
-def channel_payload(channel_id: int, guild_id: int, *, name: str = "general", permissions: int = 0) -> dict[str, Any]:
-    return {
+def channel_payload(
+    channel_id: int,
+    guild_id: int,
+    *,
+    name: str = "general",
+    permissions: int | None = 0,
+    type: int = 0,
+    position: int = 0,
+    parent_id: int | None = None,
+    topic: str | None = None,
+    overwrites: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A guild channel object; ``permissions`` (the viewer's computed permissions, as in interaction payloads) is
+    left out when ``None``."""
+    data: dict[str, Any] = {
         "id": str(channel_id),
-        "type": 0,
+        "type": type,
         "guild_id": str(guild_id),
         "name": name,
-        "position": 0,
-        "permission_overwrites": [],
+        "position": position,
+        "permission_overwrites": list(overwrites or []),
         "nsfw": False,
-        "parent_id": None,
-        "topic": None,
+        "parent_id": str(parent_id) if parent_id is not None else None,
+        "topic": topic,
         "last_message_id": None,
         "last_pin_timestamp": None,
         "rate_limit_per_user": 0,
         "flags": 0,
-        "permissions": str(permissions),
     }
+    if permissions is not None:
+        data["permissions"] = str(permissions)
+    return data
 
 
 def dm_channel_payload(channel_id: int, recipient: FakeUser) -> dict[str, Any]:
@@ -189,6 +213,7 @@ def guild_create_payload(
     channels: list[dict[str, Any]],
     roles: list[FakeRole],
     everyone_permissions: int,
+    bot_roles: list[int] | None = None,
 ) -> dict[str, Any]:
     everyone = FakeRole(id=guild_id, name="@everyone", permissions=everyone_permissions, position=0)
     now = iso_now()
@@ -233,7 +258,7 @@ def guild_create_payload(
         "stickers": [],
         "channels": channels,
         "threads": [],
-        "members": [member_payload(bot_user, roles=[], joined_at=now)],
+        "members": [member_payload(bot_user, roles=list(bot_roles or []), joined_at=now)],
         "presences": [],
         "voice_states": [],
         "stage_instances": [],
