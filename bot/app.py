@@ -25,6 +25,7 @@ from .logs import quiet_voice_warnings
 from .servers import ServerDirectory
 from .storage import Storage
 from .tracking import InteractionTracker
+from .watch.hub import ConsoleHub
 
 log = logging.getLogger("bot")
 
@@ -122,6 +123,8 @@ class JexactylBot(commands.Bot):
         """Seconds a backup is followed before saying it is still running."""
         self.tracker = InteractionTracker()
         """The interactions in flight (see :mod:`bot.tracking`)."""
+        self.watch = ConsoleHub(panels, storage, vault)
+        """The shared console sessions (see :mod:`bot.watch.hub`): boards, alerts and live consoles subscribe."""
         self._session_live = False
         self._served = False
         self._gateway_changed = asyncio.Event()
@@ -210,6 +213,7 @@ class JexactylBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self._sweep_clients.start()
+        self.watch.start()
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
@@ -279,5 +283,6 @@ class JexactylBot(commands.Bot):
             await asyncio.shield(self._drain)
         finally:
             self._sweep_clients.cancel()
+            await self.watch.close()
             await super().close()
             self._set_session_live(False)

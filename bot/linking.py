@@ -79,6 +79,7 @@ async def link_account(bot: JexactylBot, discord_user_id: int, raw_key: str) -> 
     )
     await bot.panels.forget(discord_user_id)
     bot.servers.cache.invalidate(discord_user_id)
+    await bot.watch.link_changed(discord_user_id)
     await record_audit(
         bot.storage, "account.link", discord_user_id=discord_user_id, target=f"panel user {link.panel_user_id}"
     )

@@ -57,6 +57,7 @@ class Account(commands.GroupCog, group_name="account", group_description="Link y
         if removed:
             await self.bot.panels.forget(user_id)
             self.bot.servers.cache.invalidate(user_id)
+            await self.bot.watch.link_changed(user_id)
         await record_audit(
             self.bot.storage,
             "account.unlink",

@@ -209,6 +209,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
             if not await confirm(interaction, question, "Kill server", link=panel.account):
                 return
         self._check_power_cooldown(ref, self.power_cooldown.hit(key))
+        self.bot.watch.note_power(ref.identifier, signal)  # its alerts do not take the stop for a crash
         try:
             await panel.api.client.servers.send_power_action(ref.identifier, signal)
         except JexactylError as exc:
