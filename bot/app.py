@@ -26,10 +26,11 @@ from .servers import ServerDirectory
 from .storage import Storage
 from .tracking import InteractionTracker
 from .watch.hub import ConsoleHub
+from .watch.service import PAUSE_BUDGET, Watchers
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.admin", "cogs.help")
+EXTENSIONS = ("cogs.account", "cogs.server", "cogs.backup", "cogs.board", "cogs.alert", "cogs.admin", "cogs.help")
 TREE_HASH_KEY = "command_tree_hash"
 
 CLIENT_SWEEP_SECONDS = 60.0
@@ -97,6 +98,7 @@ class JexactylBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        intents.guild_messages = True  # MESSAGE_DELETE: a deleted board goes at once (no message content)
         quiet_voice_warnings()  # the bot never joins voice: PyNaCl/davey are not needed
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -104,7 +106,7 @@ class JexactylBot(commands.Bot):
             help_command=None,
             tree_cls=GatedTree,
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,
+            **{"max_messages": None, **options},  # the bot reads no messages: no cache of them
         )
         self.config = config
         self.storage = storage
@@ -125,6 +127,9 @@ class JexactylBot(commands.Bot):
         """The interactions in flight (see :mod:`bot.tracking`)."""
         self.watch = ConsoleHub(panels, storage, vault)
         """The shared console sessions (see :mod:`bot.watch.hub`): boards, alerts and live consoles subscribe."""
+        self.watchers = Watchers(self)
+        """Status boards and alerts (see :mod:`bot.watch.service`)."""
+        self._pausing: asyncio.Future[None] | None = None
         self._session_live = False
         self._served = False
         self._gateway_changed = asyncio.Event()
@@ -212,14 +217,15 @@ class JexactylBot(commands.Bot):
         self.servers.cache.prune()
 
     async def setup_hook(self) -> None:
-        self._sweep_clients.start()
         self.watch.start()
+        self._sweep_clients.start()
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
             except Exception:
                 log.exception("could not load %s", extension)
         await self.sync_commands()
+        self.watchers.start()
 
     async def sync_commands(self) -> None:
         """Syncs to ``GUILD_IDS`` (instant) when set; else globally, only when the tree changed."""
@@ -279,10 +285,12 @@ class JexactylBot(commands.Bot):
                 self.closing = True
         if self._drain is None:
             self._drain = asyncio.ensure_future(self._wait_in_flight())
+        if self._pausing is None:  # beside the in-flight wait: the boards say "paused" while Discord works
+            self._pausing = asyncio.ensure_future(self.watchers.shutdown(min(PAUSE_BUDGET, self.shutdown_grace)))
         try:
-            await asyncio.shield(self._drain)
+            await asyncio.shield(asyncio.gather(self._drain, self._pausing))
         finally:
-            self._sweep_clients.cancel()
             await self.watch.close()
+            self._sweep_clients.cancel()
             await super().close()
             self._set_session_live(False)

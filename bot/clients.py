@@ -144,6 +144,13 @@ class PanelClients:
         settings = {"timeout": self.timeout, **self._options, **options}
         return AsyncJexactyl(self.panel_url, api_key, session=self._shared_session(), **settings)
 
+    def watch_client(self, api_key: str) -> AsyncJexactyl:
+        """A client with connection pools of its own, for the console hub (the caller closes it). Its websockets
+        stay open for hours: on the shared pool (``POOL_SIZE`` connections) 100 of them would leave no connection
+        for anyone's requests, and the library opens them on a pool of their own only for a client that owns its
+        session."""
+        return AsyncJexactyl(self.panel_url, api_key, **{"timeout": self.timeout, **self._options})
+
     async def for_user(self, discord_user_id: int) -> UserPanel:
         """The linked user's client.
 

@@ -27,6 +27,8 @@ from .shapes import (
 )
 
 __all__ = [
+    "DEFAULT_ALERT_UNREACHABLE",
+    "DEFAULT_BOARD_INTERVAL",
     "DEFAULT_CONFIG_ERROR_DELAY",
     "DEFAULT_DATABASE_FILENAME",
     "DEFAULT_PANEL_TIMEOUT",
@@ -45,6 +47,14 @@ DEFAULT_DATABASE_FILENAME = "bot.db"
 
 #: Seconds one panel request may take when ``PANEL_TIMEOUT`` is not set.
 DEFAULT_PANEL_TIMEOUT = 15.0
+
+#: Seconds between two usage edits of a status board when ``BOARD_INTERVAL`` is not set, and its bounds.
+DEFAULT_BOARD_INTERVAL = 15.0
+BOARD_INTERVAL_RANGE = (5.0, 3600.0)
+
+#: Seconds a watched server may be unreachable before its alert says so (``ALERT_UNREACHABLE``), and bounds.
+DEFAULT_ALERT_UNREACHABLE = 120.0
+ALERT_UNREACHABLE_RANGE = (10.0, 86400.0)
 
 #: Seconds ``python -m bot run`` waits after a configuration error when ``CONFIG_ERROR_DELAY`` is not set.
 DEFAULT_CONFIG_ERROR_DELAY = 0.0
@@ -108,6 +118,10 @@ class BotConfig:
     panel_timeout: float = DEFAULT_PANEL_TIMEOUT
     #: Seconds ``run`` waits after a configuration error before exiting (see :func:`config_error_delay`).
     config_error_delay: float = DEFAULT_CONFIG_ERROR_DELAY
+    #: Seconds between two usage edits of a status board (a state change is shown within 2 s).
+    board_interval: float = DEFAULT_BOARD_INTERVAL
+    #: Seconds a watched server may be unreachable before its alert says so.
+    alert_unreachable: float = DEFAULT_ALERT_UNREACHABLE
 
     @property
     def database_path(self) -> Path:
@@ -343,6 +357,22 @@ class _Collector:
             return DEFAULT_PANEL_TIMEOUT
         return seconds
 
+    def seconds_in(self, name: str, default: float, bounds: tuple[float, float], example: str) -> float:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        low, high = bounds
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds) or not low <= seconds <= high:
+            self.add(
+                f"{name} must be a number of seconds from {low:g} to {high:g} (e.g. {example}), not {_preview(raw)}"
+            )
+            return default
+        return seconds
+
     def config_error_delay(self) -> float:
         raw = self.get("CONFIG_ERROR_DELAY")
         if raw is None:
@@ -439,6 +469,8 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
     health_host = c.get("HEALTH_HOST") or "127.0.0.1"
     panel_timeout = c.panel_timeout()
     delay = c.config_error_delay()
+    board_interval = c.seconds_in("BOARD_INTERVAL", DEFAULT_BOARD_INTERVAL, BOARD_INTERVAL_RANGE, "15")
+    alert_unreachable = c.seconds_in("ALERT_UNREACHABLE", DEFAULT_ALERT_UNREACHABLE, ALERT_UNREACHABLE_RANGE, "120")
 
     if c.problems:
         raise ConfigError(c.problems)
@@ -458,4 +490,6 @@ def load_config(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path
         health_host=health_host,
         panel_timeout=panel_timeout,
         config_error_delay=delay,
+        board_interval=board_interval,
+        alert_unreachable=alert_unreachable,
     )

@@ -111,6 +111,8 @@ def describe_error(error: BaseException) -> str | None:
         return f"The panel refused: {error.detail}"
     if isinstance(error, InvalidArgumentError):
         return f"That input is not valid: {error}"
+    if isinstance(error, app_commands.TransformerError):
+        return "That option could not be read (a channel or role the bot cannot see?). Pick one from the list."
     if isinstance(error, ClientClosedError):  # the user unlinked or re-linked while this was running
         return LINK_CHANGED
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -76,6 +76,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX IF NOT EXISTS audit_log_user ON audit_log (discord_user_id, id)",
         ),
     ),
+    Migration(
+        version=3,
+        description="status boards and alerts (issue 10)",
+        statements=(
+            # owner_id is the Discord user whose linked key the board runs with; no foreign key to
+            # linked_accounts: an unlinked owner's board stays, paused, and resumes when they link again.
+            """
+            CREATE TABLE boards (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                guild_id    INTEGER NOT NULL,
+                channel_id  INTEGER NOT NULL,
+                message_id  INTEGER NOT NULL UNIQUE,
+                owner_id    INTEGER NOT NULL,
+                kind        TEXT    NOT NULL CHECK (kind IN ('server', 'overview')),
+                server_id   TEXT,
+                server_name TEXT    NOT NULL DEFAULT '',
+                created_at  TEXT    NOT NULL,
+                paused      TEXT,
+                CHECK ((kind = 'server') = (server_id IS NOT NULL))
+            )
+            """,
+            "CREATE INDEX boards_guild ON boards (guild_id, id)",
+            "CREATE INDEX boards_channel ON boards (channel_id)",
+            """
+            CREATE TABLE alerts (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                guild_id    INTEGER NOT NULL,
+                channel_id  INTEGER NOT NULL,
+                owner_id    INTEGER NOT NULL,
+                server_id   TEXT    NOT NULL,
+                server_name TEXT    NOT NULL DEFAULT '',
+                role_id     INTEGER,
+                created_at  TEXT    NOT NULL,
+                paused      TEXT,
+                UNIQUE (channel_id, server_id)
+            )
+            """,
+            "CREATE INDEX alerts_guild ON alerts (guild_id, id)",
+        ),
+    ),
 )
 
 #: The schema version this code expects.

@@ -113,6 +113,22 @@ VARIABLES: tuple[Variable, ...] = (
         ),
         default="15",
     ),
+    Variable(
+        "BOARD_INTERVAL",
+        (
+            "Seconds between two edits of a status board for CPU, memory, disk and network (5-3600). A state",
+            "change is shown within 2 s whatever this says. 15 keeps a board at 4 edits a minute.",
+        ),
+        default="15",
+    ),
+    Variable(
+        "ALERT_UNREACHABLE",
+        (
+            "Seconds a server with an alert may be impossible to watch (its node or Wings down) before the",
+            "alert says so (10-86400).",
+        ),
+        default="120",
+    ),
     Variable("LOG_LEVEL", ("DEBUG, INFO, WARNING, ERROR or CRITICAL.",), default="INFO"),
     Variable(
         "HEALTH_PORT",

@@ -28,7 +28,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Generator, Iterable, Mapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,6 +364,21 @@ class Storage:
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._reader_connection().execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    # -- for modules that keep their own tables (bot.watch.store) ---------------------------
+
+    def write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """A serialised ``BEGIN IMMEDIATE`` … ``COMMIT`` transaction (rolled back on error), committed before
+        the block's end returns, like every write method here."""
+        return self._write()
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        """The first row of a query."""
+        return await self._fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Every row of a query."""
+        return await self._fetchall(sql, params)
 
     # -- health ---------------------------------------------------------------------------
 

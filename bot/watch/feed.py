@@ -129,7 +129,7 @@ class Feed:
         self._task = self._details_task = None
         session, self.session = self.session, None
         if session is not None:
-            await session.close()
+            await asyncio.shield(session.close())
 
     def retry_soon(self) -> None:
         """Cuts a waiting backoff short (a subscriber asked, or the owner re-linked)."""
@@ -148,7 +148,7 @@ class Feed:
         self.link, self.pause = link, pause
         if link in ("connected", "paused"):
             self.failures = 0
-        self.hub._feed_ready(self)
+        self.hub.feed_changed(self)
         self._fan_out(FeedStatus(link, pause, self.since))
 
     def check_connection(self) -> None:
@@ -165,7 +165,7 @@ class Feed:
 
     async def _run(self) -> None:
         while True:
-            await self.hub._open_slot()
+            await self.hub.open_slot()
             outcome = await self._open_and_read()
             await self._wait_retry(outcome)
 
@@ -200,7 +200,9 @@ class Feed:
             return self._failed(exc, opening=False)
         finally:
             self.session = None
-            await session.close()
+            # Shielded: ConsoleSession.close() awaited in a task being cancelled (the hub closing this feed)
+            # re-raises the cancellation before it closes the socket, which would stay open.
+            await asyncio.shield(session.close())
 
     def _failed(self, exc: BaseException, *, opening: bool) -> str:
         pause = pause_for(exc)
@@ -243,6 +245,7 @@ class Feed:
         if isinstance(event, StatusChanged):
             self.state = event.state
             self.updated_at = time.time()
+            self.hub.feed_changed(self)
         elif isinstance(event, Stats):
             self.stats = event
             if self.state is None and event.state:
@@ -257,7 +260,7 @@ class Feed:
 
     def _fan_out(self, event: WatchEvent) -> None:
         for subscriber in list(self.subscribers):
-            subscriber._deliver(event)
+            subscriber.deliver(event)
 
     # ------------------------------------------------------------------ details
 
@@ -282,6 +285,6 @@ class Feed:
             attributes = answer.get("attributes", answer) if isinstance(answer, Mapping) else None
             if isinstance(attributes, Mapping):
                 self.details = attributes
-                self.hub._feed_ready(self)
+                self.hub.feed_changed(self)
                 self._fan_out(DetailsChanged(attributes))
             return

@@ -8,8 +8,10 @@ subscription to go schedules the session's close (after :attr:`ConsoleHub.linger
 reopening a live console does not cost a token request). Sessions open one at a time, at least
 :attr:`ConsoleHub.stagger` seconds apart, so a start with 100 boards is not a burst of 100 token requests.
 
-The hub holds its own client per key (made with :meth:`bot.clients.PanelClients.new_client` and closed when no
-feed uses it), so the per-user client cache closing an idle client never closes one a board still needs.
+The hub holds its own client per key (made with :meth:`bot.clients.PanelClients.watch_client` and closed when no
+feed uses it), so the per-user client cache closing an idle client never closes one a board still needs; and
+those clients own their connection pools, so the library opens their websockets on a pool of their own, not on
+the bot's shared HTTP pool.
 A re-link or an unlink (:meth:`ConsoleHub.link_changed`) moves the user's subscriptions to the new key's
 feeds, or pauses them with :attr:`PauseReason.LINK_GONE`. Keys are known by a hash (``fingerprint``) in
 memory only, never logged.
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyjexactyl import AsyncJexactyl
 
+from .changes import Changes
 from .feed import Feed
 from .model import FeedSnapshot, FeedStatus, PauseReason
 from .subscription import DEFAULT_EVENTS, Listener, Subscription
@@ -40,7 +43,7 @@ __all__ = ["ConsoleHub"]
 
 log = logging.getLogger("bot.watch")
 
-POWER_REQUEST_WINDOW = 120.0
+POWER_REQUEST_WINDOW = 60.0
 """Seconds a power action asked for through the bot explains the server going offline."""
 
 
@@ -54,7 +57,7 @@ class ConsoleHub:
     """Shares console sessions between boards, alerts and live consoles (see the module docstring).
 
     Args:
-        panels: Makes the hub's own panel clients (``new_client``).
+        panels: Makes the hub's own panel clients (``watch_client``).
         storage: Where the links are (``get_link``).
         vault: Decrypts the linked keys.
         stagger: Seconds between two session opens.
@@ -103,7 +106,8 @@ class ConsoleHub:
         self._power: dict[str, tuple[str, float]] = {}
         self._open_lock = asyncio.Lock()
         self._last_open = -float("inf")
-        self._ready = asyncio.Event()
+        self.changes = Changes()
+        """Notified at every change of a session's health or details, and when a session closes."""
         self._ticker: asyncio.Task[None] | None = None
         self._closing_feeds: set[asyncio.Task[None]] = set()
         self.closed = False
@@ -225,8 +229,7 @@ class ConsoleHub:
             self._ticker = None
         for subs in self._owners.values():
             for sub in subs:
-                sub.closed = True
-                sub._changed.set()
+                sub.end()
         self._owners.clear()
         feeds = list(self._feeds.values())
         self._feeds.clear()
@@ -275,7 +278,7 @@ class ConsoleHub:
                 return
             if key is None or fingerprint is None:
                 self._detach(sub)
-                sub._set_paused(PauseReason.LINK_GONE)
+                sub.set_paused(PauseReason.LINK_GONE)
                 self._notify_ready()
                 return
             feed = self._feeds.get((fingerprint, sub.server_id))
@@ -293,12 +296,12 @@ class ConsoleHub:
         if feed.close_handle is not None:
             feed.close_handle.cancel()
             feed.close_handle = None
-        sub._set_paused(None)
+        sub.set_paused(None)
         sub.feed = feed
         feed.subscribers.add(sub)
         if sub.wants_details and feed.details is None and feed.link == "connected":
             feed.load_details()
-        sub._deliver(FeedStatus(feed.link, feed.pause, feed.since))
+        sub.deliver(FeedStatus(feed.link, feed.pause, feed.since))
         self._notify_ready()
 
     def _detach(self, sub: Subscription) -> None:
@@ -309,7 +312,8 @@ class ConsoleHub:
         if not feed.subscribers:
             self._release_soon(feed)
 
-    def _unsubscribe(self, sub: Subscription) -> None:
+    def unsubscribe(self, sub: Subscription) -> None:
+        """Detaches a subscription (what :meth:`Subscription.close` calls)."""
         owned = self._owners.get(sub.owner_id)
         if owned is not None:
             owned.discard(sub)
@@ -348,12 +352,12 @@ class ConsoleHub:
     def _client_for(self, fingerprint: str, key: str) -> AsyncJexactyl:
         ref = self._clients.get(fingerprint)
         if ref is None:
-            ref = self._clients[fingerprint] = _ClientRef(self._panels.new_client(key))
+            ref = self._clients[fingerprint] = _ClientRef(self._panels.watch_client(key))
         return ref.api
 
     # ------------------------------------------------------------------ feeds' helpers
 
-    async def _open_slot(self) -> None:
+    async def open_slot(self) -> None:
         """Waits for this session's turn to open: at most one open every :attr:`stagger` seconds."""
         loop = asyncio.get_running_loop()
         async with self._open_lock:
@@ -363,26 +367,25 @@ class ConsoleHub:
             self._last_open = loop.time()
             self.opens += 1
 
-    def _feed_ready(self, feed: Feed) -> None:
+    def feed_changed(self, feed: Feed) -> None:
+        """A feed's health, details or state changed (the feed calls it): wakes :meth:`wait_for`, ``wait_ready``."""
         self._notify_ready()
 
     def _notify_ready(self) -> None:
-        ready, self._ready = self._ready, asyncio.Event()
-        ready.set()
+        self.changes.notify()
 
-    def _ready_waiter(self, sub: Subscription) -> asyncio.Event:
-        return self._ready
+    def ready_event(self, sub: Subscription) -> asyncio.Event:
+        """The event set at the next change of any feed (``Subscription.wait_ready`` waits on it)."""
+        return self.changes.event()
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
-        """Waits until ``predicate()`` is true, re-checked whenever a session's health or details change or a
-        session closes (tests and shutdown use it).
+        """Waits until ``predicate()`` is true, re-checked whenever a session's health, details or power state
+        change or a session closes (tests use it).
 
         Raises:
             TimeoutError: not within ``timeout`` seconds.
         """
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await self._ready.wait()
+        await self.changes.wait_for(predicate, timeout)
 
     def subscriptions(self, owner_id: int | None = None) -> Iterable[Subscription]:
         """The live subscriptions (of one user, or all)."""

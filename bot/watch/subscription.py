@@ -142,7 +142,7 @@ class Subscription:
             left = deadline - loop.time()
             if left <= 0:
                 break
-            waiter = self._hub._ready_waiter(self)
+            waiter = self._hub.ready_event(self)
             try:
                 await asyncio.wait_for(waiter.wait(), left)
             except TimeoutError:
@@ -151,8 +151,12 @@ class Subscription:
 
     # ------------------------------------------------------------------ events
 
-    def _deliver(self, event: WatchEvent) -> None:
-        """Called by the feed for every event (never blocks)."""
+    def set_listener(self, listener: Listener | None) -> None:
+        """Replaces the callback (a board takes over the subscription that was opened to post it)."""
+        self._listener = listener
+
+    def deliver(self, event: WatchEvent) -> None:
+        """Takes one event from the feed (the feed calls it for every event; it never blocks)."""
         if self.closed:
             return
         if self._queue_size and isinstance(event, self._events):
@@ -168,12 +172,12 @@ class Subscription:
             except Exception:
                 log.exception("a %s listener of %s failed on %s", self.purpose, self.server_id, type(event).__name__)
 
-    def _set_paused(self, reason: PauseReason | None) -> None:
-        """Detached from any session (no link), or attached again (``None``)."""
+    def set_paused(self, reason: PauseReason | None) -> None:
+        """Detached from any session for ``reason`` (no link), or attached again (``None``): the hub calls it."""
         self._own_pause = reason
         self._own_since = time.time()
         if reason is not None:
-            self._deliver(FeedStatus("paused", reason, self._own_since))
+            self.deliver(FeedStatus("paused", reason, self._own_since))
 
     def get_nowait(self) -> WatchEvent | None:
         """The next queued event, or ``None`` when none is waiting."""
@@ -251,9 +255,13 @@ class Subscription:
         """Unsubscribes (idempotent); the session closes when nothing needs it any more."""
         if self.closed:
             return
+        self.end()
+        self._hub.unsubscribe(self)
+
+    def end(self) -> None:
+        """Marks it closed and wakes a reader (the hub's shutdown; :meth:`close` also unsubscribes)."""
         self.closed = True
         self._changed.set()
-        self._hub._unsubscribe(self)
 
     async def __aenter__(self) -> Subscription:
         return self
@@ -262,4 +270,3 @@ class Subscription:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-

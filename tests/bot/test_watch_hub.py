@@ -170,3 +170,17 @@ async def test_power_through_the_subscription_is_noted(rig: Rig) -> None:
             if isinstance(event, StatusChanged) and event.state == "offline":
                 break
     sub.close()
+
+
+async def test_the_last_subscriber_closes_its_socket_while_the_key_serves_other_servers(rig: Rig) -> None:
+    other = rig.panel.add_server(rig.account, "Other", state="running")
+    staying = await rig.hub.subscribe(OWNER, other.identifier, purpose="board")
+    leaving = await rig.hub.subscribe(OWNER, rig.server.identifier, purpose="board")
+    await staying.wait_ready(5)
+    await leaving.wait_ready(5)
+    leaving.close()
+    uuid = rig.server.uuid
+    wings = rig.panel.wings
+    await wings.wait_for(lambda: not [c for c in wings.connections if c.server == uuid and c.open], 5)
+    assert [c for c in wings.connections if c.server == other.uuid and c.open], "the other session stays"
+    staying.close()
