@@ -30,7 +30,7 @@ from bot.ratelimit import KeyedCooldown
 from bot.respond import defer_while
 from bot.servers import server_mention
 from bot.ui.paginator import ListPageSource, Paginator
-from bot.ui.status import StatusView, card_state, fetch_status
+from bot.ui.status import STATUS_VIEW_TIMEOUT, StatusView, card_state, fetch_status
 from pyjexactyl import AsyncJexactyl
 from pyjexactyl.exceptions import JexactylError
 
@@ -85,6 +85,8 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
         """Console commands per user (``/server command`` and the live console's form together)."""
         self.live = LiveConsoles(bot, self.console_rate)
         """The open live consoles (one per user)."""
+        self.status_timeout = STATUS_VIEW_TIMEOUT
+        """Seconds without a press before a status card's buttons go."""
         self.command_quiet = COMMAND_QUIET
         self.command_timeout = COMMAND_TIMEOUT
         super().__init__()
@@ -167,7 +169,12 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
 
         panel, ref, details, usage = await defer_while(interaction, load())
         view = StatusView(
-            interaction, link=panel.account, ref=ref, state=card_state(details, usage), power=self.power
+            interaction,
+            link=panel.account,
+            ref=ref,
+            state=card_state(details, usage),
+            power=self.power,
+            timeout=self.status_timeout,
         )
         await view.send(interaction, status_card(details, usage))
 

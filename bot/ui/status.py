@@ -43,8 +43,9 @@ __all__ = ["STATUS_VIEW_TIMEOUT", "StatusView", "actions_for", "card_state", "fe
 
 log = logging.getLogger("bot.ui.status")
 
-STATUS_VIEW_TIMEOUT = 600.0
-"""Seconds without a press before the buttons are taken away (an interaction token lasts 15 minutes)."""
+STATUS_VIEW_TIMEOUT = 180.0
+"""Seconds without a press before the buttons are taken away (as the list's page buttons). Every card with buttons
+is a live view until then (about 9 kB each: 2,000 cards shown in a burst hold ~18 MB for these 3 minutes)."""
 
 _LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "refresh": ("Refresh", discord.ButtonStyle.secondary),
@@ -133,8 +134,9 @@ class StatusView(BotView):
         self.power = power
         self.state = state
         self.message_id: int | None = None
-        self._last: discord.Interaction[Any] = origin
-        """The latest interaction on the card: its token (15 minutes) edits the card when the buttons go."""
+        self._token = origin.token
+        """The command's token (valid 15 minutes) edits the card when the buttons go. Only the token is kept,
+        not the interaction: every card holds its view for minutes, so what it keeps counts."""
         self.set_state(state)
 
     def set_state(self, state: str | None) -> None:
@@ -152,7 +154,6 @@ class StatusView(BotView):
     async def act(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button was pressed (by its owner, under the card's link: :meth:`BotView.interaction_check`)."""
         await interaction.response.defer()  # a deferred update: the card stays until it is rendered again
-        self._last = interaction
         bot = self.power.bot
         panel = await bot.panels.for_user(interaction.user.id)
         ref = await bot.servers.resolve(interaction.user.id, panel.api, self.identifier)
@@ -164,11 +165,11 @@ class StatusView(BotView):
         await interaction.edit_original_response(embed=status_card(details, usage), view=self)
 
     async def on_timeout(self) -> None:
-        self.clear_items()
+        bot = self.power.bot
+        if self.message_id is None or bot.application_id is None:
+            return
+        webhook = discord.Webhook.partial(bot.application_id, self._token, client=bot)
         try:
-            if self._last.type is discord.InteractionType.component:
-                await self._last.edit_original_response(view=None)
-            elif self.message_id is not None:
-                await self._last.followup.edit_message(self.message_id, view=None)
-        except discord.HTTPException as exc:
+            await webhook.edit_message(self.message_id, view=None)
+        except discord.HTTPException as exc:  # the token expired (presses went on for 15 minutes): no matter
             log.debug("could not take the buttons off a status card: %s", exc)

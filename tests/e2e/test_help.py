@@ -41,6 +41,7 @@ async def test_help_describes_every_group_and_how_to_start(
         "/server restart",
         "/server kill",
         "/server command",
+        "/server console",
     ):
         assert command in text, command
     # Every synced group a member may use appears with its subcommands, described from the live tree.

@@ -17,7 +17,17 @@ import pytest_asyncio
 
 from bot.live_console import EDIT_INTERVAL
 from pyjexactyl.testing import FakePanel, FakeServer
-from tests.e2e.helpers import Player, audit_for, button_id, buttons, link_account, linked_user, text_of, wait_finished
+from tests.e2e.helpers import (
+    Player,
+    audit_for,
+    button_id,
+    buttons,
+    confirm_message,
+    link_account,
+    linked_user,
+    text_of,
+    wait_finished,
+)
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID, modal_field_ids
@@ -331,3 +341,47 @@ async def test_without_the_websocket_permission_it_says_why(
     assert not buttons(answer)
     await wait_finished(bot, discord, helper)
     assert live(bot).of(helper.id) is None
+
+
+async def test_an_unlink_ends_the_console_by_itself(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> None:
+    player = await new_player(panel, users, link, "Unlinked")
+    _, message = await open_console(discord, player.user, player.server)
+    ix = await discord.slash(player.user, "account unlink", guild_id=GUILD_ID)
+    question = await confirm_message(ix, "Unlink account")
+    await discord.click(player.user, question, button_id(question, "Unlink account"))
+    text = await wait_shown(discord, message, "your panel link changed")
+    assert "following live" not in text and labels(discord, message) == []
+    assert live(bot).of(player.user.id) is None
+    await panel.wings.wait_for(lambda: open_sockets(panel, player.server) == 0, 5)
+
+
+async def test_with_the_node_down_it_says_why(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> None:
+    user, account = await linked_user(panel, users, link, "remote")
+    node = panel.add_node("Down under")
+    server = panel.add_server(account, "Unreachable", state="running", node=node)
+    panel.wings.set_node_down(node)
+    try:
+        ix = await discord.slash(user, "server console", {"server": server.identifier}, guild_id=GUILD_ID)
+        answer = await ix.wait_final(10)
+    finally:
+        panel.wings.set_node_down(node, False)
+    assert "cannot be opened" in text_of(answer) and "cannot be reached" in text_of(answer)
+    assert not buttons(answer) and live(bot).of(user.id) is None
+
+# Last in the module: it shuts the module's bot down.
+async def test_a_shutdown_ends_every_live_console_saying_so(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> None:
+    player = await new_player(panel, users, link, "Shutdown")
+    _, message = await open_console(discord, player.user, player.server)
+    consoles = live(bot)
+    await bot.close()
+    text = shown(discord, message)
+    assert "the bot is restarting" in text, text
+    assert labels(discord, message) == []
+    assert consoles.of(player.user.id) is None
+    await panel.wings.wait_for(lambda: open_sockets(panel, player.server) == 0, 5)

@@ -230,3 +230,18 @@ async def test_only_the_invoker_can_press(
     answer = await forged.wait_final(5)
     assert "not yours" in text_of(answer)
     assert not power_posts(panel, player.server) and player.server.state == "offline"
+
+
+async def test_the_buttons_go_after_a_while_without_a_press(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> None:
+    cog = bot.get_cog("Server")
+    cog.status_timeout = 0.5  # 180 s in production
+    try:
+        player = await new_player(panel, users, link, "Idle")
+        _, message = await card(discord, player.user, player.server)
+    finally:
+        cog.status_timeout = 180.0
+    assert labels(message) == ["Refresh", "Start"]
+    await discord.wait_edit(message, lambda m: not m.get("components"), after=0, timeout=5)
+    assert "Idle" in text_of(current(discord, message))  # the card stays, only the buttons go
