@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -17,6 +18,7 @@ from discord.ext import commands
 
 from bot.embeds import make_embed
 from bot.errors import UserFacingError
+from bot.ui.paginator import ListPageSource, Paginator
 from bot.watch.channels import require_manager, target_channel
 from bot.watch.render import safe
 from bot.watch.store import AlertRow
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cogs.alert")
 
-MAX_ALERTS = 25
-"""Alerts per guild at most (``/alert remove`` autocompletes at most 25)."""
+MAX_ALERTS = 100
+"""Alerts per guild at most."""
+PER_PAGE = 10
+"""Alerts per page of ``/alert list``."""
 
 
 def describe(row: AlertRow, status: str) -> str:
@@ -113,12 +117,18 @@ class Alert(commands.GroupCog, group_name="alert", group_description="Crash and 
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         rows = await self.bot.watchers.store.alerts(interaction.guild_id)
-        alerts = self.bot.watchers.alerts
-        lines = [describe(row, alerts.status_of(row.id)) for row in rows]
-        text = "\n".join(lines) if lines else "No alerts yet: add one with `/alert add`."
-        await interaction.followup.send(
-            embed=make_embed("Alerts", text), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        manager = self.bot.watchers.alerts
+        if not rows:
+            await interaction.followup.send(
+                embed=make_embed("Alerts", "No alerts yet: add one with `/alert add`."), ephemeral=True
+            )
+            return
+
+        async def format_page(items: Sequence[Any], page: int, pages: int) -> discord.Embed:
+            text = "\n".join(describe(row, manager.status_of(row.id)) for row in items)
+            return make_embed("Alerts", text, footer=f"{len(rows)} in this server · page {page + 1} of {pages}")
+
+        await Paginator(ListPageSource(rows, PER_PAGE, format_page), interaction).start(interaction)
 
     @app_commands.command(name="remove")
     @app_commands.describe(alert="The alert to delete: pick one from the suggestions")

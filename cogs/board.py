@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -17,6 +18,7 @@ from discord.ext import commands
 
 from bot.embeds import make_embed
 from bot.errors import UserFacingError
+from bot.ui.paginator import ListPageSource, Paginator
 from bot.watch.channels import classify, require_manager, target_channel
 from bot.watch.render import OverviewLine, board_embed, overview_embed, safe
 from bot.watch.store import BoardRow
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cogs.board")
 
-MAX_BOARDS = 25
-"""Boards per guild at most (``/board remove`` autocompletes at most 25)."""
+MAX_BOARDS = 100
+"""Boards per guild at most."""
+PER_PAGE = 10
+"""Boards per page of ``/board list``."""
 READY_WAIT = 3.0
 """Seconds ``/board add`` waits for the server's console before posting (it posts "connecting" after)."""
 SERVER_HELP = "Your server: pick one from the suggestions"
@@ -155,10 +159,19 @@ class Board(commands.GroupCog, group_name="board", group_description="Live statu
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         rows = await self.bot.watchers.store.boards(interaction.guild_id)
-        boards = self.bot.watchers.boards
-        lines = [describe(row, boards.status_of(row.id)) for row in rows]
-        text = "\n".join(lines) if lines else "No boards yet: add one with `/board add` or `/board overview`."
-        await interaction.followup.send(embed=make_embed("Status boards", text), ephemeral=True)
+        manager = self.bot.watchers.boards
+        if not rows:
+            await interaction.followup.send(
+                embed=make_embed("Status boards", "No boards yet: add one with `/board add` or `/board overview`."),
+                ephemeral=True,
+            )
+            return
+
+        async def format_page(items: Sequence[Any], page: int, pages: int) -> discord.Embed:
+            text = "\n".join(describe(row, manager.status_of(row.id)) for row in items)
+            return make_embed("Status boards", text, footer=f"{len(rows)} in this server · page {page + 1} of {pages}")
+
+        await Paginator(ListPageSource(rows, PER_PAGE, format_page), interaction).start(interaction)
 
     @app_commands.command(name="remove")
     @app_commands.describe(board="The board to delete: pick one from the suggestions")

@@ -121,6 +121,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.command(name="list")
     async def server_list(self, interaction: discord.Interaction[Any]) -> None:
         """List your servers with their current state."""
+
         async def load() -> tuple[UserPanel, list[ServerRef]]:
             panel = await self.bot.panels.for_user(interaction.user.id)
             return panel, await self.bot.servers.all(interaction.user.id, panel.api, fresh=True)

@@ -3,10 +3,11 @@
 Edits are **coalesced**: an event only marks the board dirty (urgent for a state or health change, plain for
 stats); the board's task renders the latest snapshot when its next edit is due, so a burst of events is one
 edit and the latest state wins. A state change is due :attr:`BoardManager.state_gap` (2 s) after the previous
-edit at most, usage :attr:`BoardManager.interval` (``BOARD_INTERVAL``) after it; an unchanged render is not
-sent. One edit per board is in flight at a time, so nothing queues: an edit that Discord rate-limited (a 429,
-or discord.py waiting for an exhausted bucket: the edit takes longer than :data:`SLOW_EDIT`) doubles the
-board's spacing (up to ×8), and fast edits bring it back.
+edit at most, usage :attr:`BoardManager.interval` (``BOARD_INTERVAL``, plus up to 10% of jitter) after it; an
+unchanged render is not sent. One edit per board is in flight at a time, so nothing queues: an edit that
+Discord rate-limited (a 429, or discord.py waiting for an exhausted bucket: the edit takes longer than
+:data:`SLOW_EDIT`) doubles the board's usage spacing (up to ×8), and fast edits bring it back; state changes
+slow down too once the back-off passes ×2 (sustained limiting).
 
 A board whose message or channel is gone is removed quietly; one the bot may no longer edit is paused with a
 log line (and picked up again when the guild's channels or roles change). At shutdown every live board is
@@ -19,16 +20,14 @@ import asyncio
 import dataclasses
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.errors import NotLinkedError
-
+from .board_runner import OVERVIEW_REFRESH, BoardRunner, OverviewRunner
 from .changes import Changes
-from .channels import classify, describe_forbidden, missing_bot_permissions
-from .model import DetailsChanged, FeedStatus, WatchEvent
-from .render import OVERVIEW_LINES, RESTARTING, OverviewLine, board_embed, overview_embed, paused_overview
+from .channels import classify, missing_bot_permissions
+from .render import RESTARTING
 from .store import BoardRow, WatchStore
 from .subscription import Subscription
 
@@ -38,221 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["BoardManager"]
 
 log = logging.getLogger("bot.watch.boards")
-
-SLOW_EDIT = 1.0
-"""Seconds an edit may take before the board counts it as rate limited and slows down."""
-MAX_BACKOFF = 8.0
-OVERVIEW_REFRESH = 600.0
-"""Seconds between two reads of an overview owner's server list."""
-
-
-class _Runner:
-    """The task that keeps one board's message current."""
-
-    def __init__(self, manager: BoardManager, row: BoardRow) -> None:
-        self.manager = manager
-        self.row = row
-        self.subs: list[Subscription] = []
-        self.backoff = 1.0
-        self.edits = 0
-        self.last_edit = -float("inf")
-        self._dirty = True
-        self._urgent = True
-        self._wake = asyncio.Event()
-        self._last_payload: dict[str, Any] | None = None
-        self.task: asyncio.Task[None] | None = None
-
-    # -- events
-
-    def on_event(self, sub: Subscription, event: WatchEvent) -> None:
-        from pyjexactyl.events import Stats, StatusChanged
-
-        if isinstance(event, StatusChanged | FeedStatus | DetailsChanged):
-            self.mark(urgent=True)
-        elif isinstance(event, Stats):
-            self.mark(urgent=False)
-
-    def mark(self, *, urgent: bool) -> None:
-        self._dirty = True
-        self._urgent = self._urgent or urgent
-        self._wake.set()
-
-    # -- rendering
-
-    def ready(self) -> bool:
-        """Whether there is something to show (not only "connecting", which the message already says)."""
-        return any(sub.snapshot.link != "connecting" for sub in self.subs)
-
-    def render(self, banner: str | None = None) -> discord.Embed:
-        sub = self.subs[0]
-        return board_embed(
-            sub.snapshot, fallback_name=self.row.server_name, interval=self.manager.interval, banner=banner
-        )
-
-    # -- the loop
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            self._wake.clear()
-            if not self._dirty or not self.ready():
-                await self._wake.wait()
-                continue
-            gap = self.manager.state_gap if self._urgent else self.manager.interval
-            due = self.last_edit + gap * self.backoff
-            if loop.time() < due:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), due - loop.time())
-                except TimeoutError:
-                    pass
-                continue
-            self._dirty = self._urgent = False
-            embed = self.render()
-            payload: dict[str, Any] = dict(embed.to_dict())
-            if payload == self._last_payload:
-                continue
-            if not await self.edit(embed):
-                return
-            self._last_payload = payload
-
-    async def edit(self, embed: discord.Embed) -> bool:
-        """One edit of the message; ``False`` when the board stopped (removed or paused)."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        message = self.manager.bot.get_partial_messageable(
-            self.row.channel_id, guild_id=self.row.guild_id
-        ).get_partial_message(self.row.message_id)
-        try:
-            await message.edit(content=None, embed=embed, allowed_mentions=discord.AllowedMentions.none())
-        except (discord.HTTPException, discord.RateLimited) as exc:
-            outcome = classify(exc)
-            self.last_edit = loop.time()
-            if outcome == "gone":
-                log.info("board %d: its message or channel was deleted; removing it", self.row.id)
-                asyncio.get_running_loop().call_soon(self.manager.forget_soon, self.row.id)
-                return False
-            if outcome == "forbidden":
-                await self.manager.pause(self, describe_forbidden(exc))
-                return False
-            if outcome == "rate_limited":
-                self.backoff = min(MAX_BACKOFF, self.backoff * 2)
-                log.info("board %d: Discord rate-limited an edit; spacing edits ×%g", self.row.id, self.backoff)
-            else:
-                log.warning("board %d: an edit failed (%s); trying again later", self.row.id, exc)
-            self.mark(urgent=False)
-            return True
-        finished = loop.time()
-        self.last_edit = finished
-        self.edits += 1
-        if finished - started > SLOW_EDIT:
-            self.backoff = min(MAX_BACKOFF, self.backoff * 2)
-            log.info(
-                "board %d: an edit waited %.1f s for Discord; spacing edits ×%g",
-                self.row.id,
-                finished - started,
-                self.backoff,
-            )
-        else:
-            self.backoff = max(1.0, self.backoff * 0.75)
-        return True
-
-    async def start(self) -> None:
-        hub = self.manager.bot.watch
-        assert self.row.server_id is not None
-        self.subs = [
-            await hub.subscribe(
-                self.row.owner_id, self.row.server_id, purpose="board", listener=self.on_event, details=True
-            )
-        ]
-
-    def adopt(self, sub: Subscription) -> None:
-        """Takes over the subscription that was opened to post the board."""
-        sub.set_listener(self.on_event)
-        self.subs = [sub]
-        self._last_payload = None
-
-    def stop(self) -> None:
-        if self.task is not None and self.task is not asyncio.current_task():  # pause() runs in the task
-            self.task.cancel()
-        for sub in self.subs:
-            sub.close()
-        self.subs = []
-
-
-class _OverviewRunner(_Runner):
-    """An overview: the owner's servers (the first :data:`OVERVIEW_LINES`), one line each."""
-
-    def __init__(self, manager: BoardManager, row: BoardRow) -> None:
-        super().__init__(manager, row)
-        self.names: dict[str, str] = {}
-        self.more = 0
-        self.link_gone = False
-        self._refresher: asyncio.Task[None] | None = None
-
-    def ready(self) -> bool:
-        return self.link_gone or not self.subs or super().ready()
-
-    def render(self, banner: str | None = None) -> discord.Embed:
-        if self.link_gone:
-            return paused_overview("paused: the owner's panel link is gone")
-        lines = [OverviewLine(s.server_id, self.names.get(s.server_id, s.server_id), s.snapshot) for s in self.subs]
-        updated = max((s.snapshot.updated_at or 0 for s in self.subs), default=0) or None
-        return overview_embed(lines, more=self.more, updated_at=updated, banner=banner)
-
-    async def start(self) -> None:
-        await self.refresh()
-        self._refresher = asyncio.create_task(self._refresh_loop(), name=f"board-{self.row.id}-list")
-
-    async def _refresh_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.manager.overview_refresh)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("board %d: could not refresh the server list", self.row.id)
-
-    async def refresh(self) -> None:
-        """Reads the owner's server list and (re)subscribes to the first :data:`OVERVIEW_LINES`."""
-        bot = self.manager.bot
-        try:
-            panel = await bot.panels.for_user(self.row.owner_id)
-            servers = await bot.servers.all(self.row.owner_id, panel.api, fresh=True)
-        except NotLinkedError:
-            self.link_gone = True
-            self._close_subs()
-            self.mark(urgent=True)
-            return
-        except Exception as exc:
-            log.info("board %d: the owner's server list could not be read (%s)", self.row.id, type(exc).__name__)
-            return
-        self.link_gone = False
-        shown = servers[:OVERVIEW_LINES]
-        self.more = max(0, len(servers) - len(shown))
-        self.names = {s.identifier: s.name for s in shown}
-        current = {s.server_id: s for s in self.subs}
-        subs: list[Subscription] = []
-        for server in shown:
-            sub = current.pop(server.identifier, None)
-            if sub is None:
-                sub = await bot.watch.subscribe(
-                    self.row.owner_id, server.identifier, purpose="overview", listener=self.on_event
-                )
-            subs.append(sub)
-        for sub in current.values():
-            sub.close()
-        self.subs = subs
-        self.mark(urgent=True)
-
-    def _close_subs(self) -> None:
-        for sub in self.subs:
-            sub.close()
-        self.subs = []
-
-    def stop(self) -> None:
-        if self._refresher is not None:
-            self._refresher.cancel()
-        super().stop()
-
 
 class BoardManager:
     """Every board of the bot (see the module docstring).
@@ -270,7 +54,7 @@ class BoardManager:
         self.state_gap = 2.0
         """Seconds after the previous edit at which a state change is shown at the latest."""
         self.overview_refresh = OVERVIEW_REFRESH
-        self.runners: dict[int, _Runner] = {}
+        self.runners: dict[int, BoardRunner] = {}
         self._paused: dict[int, BoardRow] = {}
         self._forgetting: set[asyncio.Task[None]] = set()
         self.changes = Changes()
@@ -289,8 +73,8 @@ class BoardManager:
         if self.runners:
             log.info("resumed %d board(s)", len(self.runners))
 
-    async def _start(self, row: BoardRow, sub: Subscription | None = None) -> _Runner:
-        runner: _Runner = _OverviewRunner(self, row) if row.kind == "overview" else _Runner(self, row)
+    async def _start(self, row: BoardRow, sub: Subscription | None = None) -> BoardRunner:
+        runner: BoardRunner = OverviewRunner(self, row) if row.kind == "overview" else BoardRunner(self, row)
         if sub is not None:
             runner.adopt(sub)
             runner.last_edit = asyncio.get_running_loop().time()
@@ -313,7 +97,7 @@ class BoardManager:
         if runner is None:
             paused = self._paused.get(board_id)
             return f"paused: {paused.paused}" if paused is not None and paused.paused else "stopped"
-        if isinstance(runner, _OverviewRunner) and runner.link_gone:
+        if isinstance(runner, OverviewRunner) and runner.link_gone:
             return "paused: the owner's panel link is gone"
         if not runner.subs:
             return "live"
@@ -363,7 +147,7 @@ class BoardManager:
     async def _forget(self, board_id: int) -> None:
         await self.remove(board_id, delete_message=False)
 
-    async def pause(self, runner: _Runner, reason: str) -> None:
+    async def pause(self, runner: BoardRunner, reason: str) -> None:
         """The bot may not edit the board's message any more: stop editing it, say why in the log."""
         row = runner.row
         log.warning(
@@ -417,15 +201,16 @@ class BoardManager:
         self.runners.clear()
         for task in self._forgetting:
             task.cancel()
-        embeds = []
-        for runner in runners:
-            if runner.task is not None:
-                runner.task.cancel()
-            if runner.ready():
-                embeds.append((runner, runner.render(banner=RESTARTING)))
+        tasks = [runner.task for runner in runners if runner.task is not None]
+        for task in tasks:
+            task.cancel()
+        # Let an edit in flight end first, so it cannot land after (and over) the "paused" one.
+        if tasks:
+            await asyncio.wait(tasks, timeout=min(1.0, budget / 4))
+        embeds = [(runner, runner.render(banner=RESTARTING)) for runner in runners if runner.ready()]
         edited = 0
 
-        async def pause_one(runner: _Runner, embed: discord.Embed) -> None:
+        async def pause_one(runner: BoardRunner, embed: discord.Embed) -> None:
             nonlocal edited
             message = self.bot.get_partial_messageable(
                 runner.row.channel_id, guild_id=runner.row.guild_id

@@ -154,7 +154,7 @@ def board_embed(
         "\n".join(lines),
         colour=colour,
         fields=fields,
-        footer=f"Live status board · usage every {interval:g} s, state changes at once",
+        footer=f"Live status board · usage every {interval:g} s, state changes as they happen",
     )
 
 

@@ -26,7 +26,7 @@ __all__ = ["PAUSE_BUDGET", "Watchers"]
 
 log = logging.getLogger("bot.watch")
 
-PAUSE_BUDGET = 5.0
+PAUSE_BUDGET = 6.0
 """Seconds a shutdown spends at most on marking the live boards paused (inside the bot's 8 s grace)."""
 
 
