@@ -212,6 +212,7 @@ class LiveConsole:
             self._next_edit = 0.0
         if self.ended is None:
             self.ended = reason
+            self.consoles.discard(self)  # it no longer counts as the user's live console, last edit or not
             self._dirty.set()
 
     def stop_pressed(self) -> None:
@@ -286,7 +287,7 @@ class LiveConsole:
             while self.ended is None:
                 left = self._until - loop.time()
                 if left <= 0:
-                    self.ended = ENDED_TIMEOUT.format(minutes=_minutes(self.follow_for))
+                    self.stop(ENDED_TIMEOUT.format(minutes=_minutes(self.follow_for)))
                     break
                 try:
                     async with asyncio.timeout(left):
