@@ -5,11 +5,11 @@ ephemeral message that is edited as output arrives.
   board, an alert or a ``/server command`` on the same server and key use the same websocket. On open it asks
   Wings for the recent lines (``send logs``: Wings replays them to every subscriber of that session; boards and
   alerts ignore console lines).
-* **Edits are paced** (:class:`EditPacer`): every change marks the message dirty, and one task renders the
-  latest state at most once per ``edit_interval`` (2 s) after the previous edit *finished*, so edits never
-  queue: twenty lines in a second are one edit. discord.py waits out a 429 inside the edit call; an edit that
-  took long (a 429, a slow Discord) widens the interval (doubling, up to :data:`MAX_INTERVAL`), and fast edits
-  bring it back. Every edit of the message, the final one included, goes through that one task.
+* **Edits are paced** (:class:`~bot.edit_pacing.EditPacer`): every change marks the message dirty, and one task
+  renders the latest state at most once per ``edit_interval`` (2 s) after the previous edit *finished*, so
+  edits never queue: twenty lines in a second are one edit. discord.py waits out a 429 inside the edit call;
+  an edit that took long (a 429, a slow Discord) widens the interval, and fast edits bring it back. Every edit
+  of the message, the final one included, goes through that one task.
 * **It ends** after ``follow_for`` seconds (10 minutes; the interaction token lasts 15), on **Stop**, when the
   user opens another live console (one per user: the first says it was replaced), when the user's link
   changes (unlink or re-link), when the server goes away, or when the bot shuts down; the last edit says
@@ -32,6 +32,7 @@ import discord
 from pyjexactyl.events import ConsoleOutput, DaemonMessage, Reconnected, ServerDeleted, StatusChanged
 
 from .console_output import MAX_CHARS, MAX_LINES, clean_line, code_block, unavailable_reason
+from .edit_pacing import EditPacer
 from .embeds import STATE_COLOURS, STATE_DOTS, UNKNOWN_DOT, clip, escape, make_embed
 from .errors import UserFacingError
 from .servers import plain_text, server_mention
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from .storage import LinkedAccount
     from .watch import Subscription, WatchEvent
 
-__all__ = ["EditPacer", "LiveConsole", "LiveConsoles"]
+__all__ = ["EDIT_INTERVAL", "LiveConsole", "LiveConsoles"]
 
 log = logging.getLogger("bot.console")
 
@@ -54,10 +55,6 @@ FOLLOW_FOR = 600.0
 """Seconds a live console follows the server (the interaction token that edits it lasts 15 minutes)."""
 EDIT_INTERVAL = 2.0
 """Seconds between two edits of a live console, at least."""
-MAX_INTERVAL = 30.0
-"""The widest the interval gets after slow (rate-limited) edits."""
-SLOW_EDIT = 1.0
-"""An edit that took this long was held up (a 429 waited out by discord.py, or a slow Discord)."""
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for the server's console to connect before saying it cannot be opened."""
 NAME_MAX = 80
@@ -68,37 +65,6 @@ ENDED_REPLACED = "⏹️ Replaced by a newer live console: one live console per 
 ENDED_LINK = "⏹️ Stopped: your panel link changed (unlinked or linked again)."
 ENDED_SHUTDOWN = "⏹️ Stopped: the bot is restarting. Run `/server console` again in a minute."
 ENDED_SERVER_GONE = "⏹️ Stopped: the server no longer exists on your panel account."
-
-
-class EditPacer:
-    """When the next edit may start: ``interval`` after the previous one finished; slow edits widen it.
-
-    Args:
-        interval: The normal (and smallest) interval, seconds.
-        widest: The largest interval, seconds.
-        slow: An edit that took at least this many seconds counts as held up.
-
-    Example:
-        >>> pacer = EditPacer(2.0)
-        >>> pacer.finished(0.05)
-        2.0
-        >>> pacer.finished(1.5)  # a 429 was waited out inside the edit
-        4.0
-    """
-
-    def __init__(self, interval: float = EDIT_INTERVAL, widest: float = MAX_INTERVAL, slow: float = SLOW_EDIT) -> None:
-        self.smallest = interval
-        self.widest = max(widest, interval)
-        self.slow = slow
-        self.interval = interval
-
-    def finished(self, took: float) -> float:
-        """Records an edit that took ``took`` seconds; returns the seconds to wait before the next one."""
-        if took >= self.slow:
-            self.interval = min(self.widest, max(self.interval * 2, took * 2))
-        else:
-            self.interval = max(self.smallest, self.interval / 2)
-        return self.interval
 
 
 def _minutes(seconds: float) -> str:

@@ -1,5 +1,5 @@
 """Console lines in Discord (:mod:`bot.console_output`) and the live console's edit pacing
-(:class:`bot.live_console.EditPacer`): pure functions, checked on their edges."""
+(:class:`bot.edit_pacing.EditPacer`): pure functions, checked on their edges."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import re
 import pytest
 
 import bot.console_output
-import bot.live_console
+import bot.edit_pacing
 from bot.console_output import FENCE, LINE_MAX, clean_line, code_block
-from bot.live_console import EditPacer
+from bot.edit_pacing import EditPacer
 
 
 def test_the_docstring_examples_hold() -> None:
-    for module in (bot.console_output, bot.live_console):
+    for module in (bot.console_output, bot.edit_pacing):
         failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failures == 0, module.__name__
 
