@@ -154,6 +154,10 @@ class JexactylBot(commands.Bot):
         except discord.HTTPException as exc:
             log.debug("could not answer an expired component interaction: %s", exc)
 
+    async def on_message(self, message: discord.Message) -> None:
+        """Ignores messages: the bot has no text commands (it hears messages only because MESSAGE_DELETE, which
+        tells it a board was deleted, needs the GUILD_MESSAGES intent)."""
+
     # ------------------------------------------------------------------ gateway state (for /health)
 
     async def on_connect(self) -> None:

@@ -14,7 +14,7 @@ from bot.embeds import make_embed
 if TYPE_CHECKING:
     from bot.app import JexactylBot
 
-COMMAND_ORDER = ("account", "server", "backup", "admin", "help")
+COMMAND_ORDER = ("account", "server", "backup", "board", "alert", "admin", "help")
 """Groups shown first, in this order; any other command follows."""
 ADMIN_GROUPS = frozenset({"admin"})
 """Groups listed only to members who pass the Discord side of the ``/admin`` check."""
@@ -64,8 +64,9 @@ class Help(commands.Cog):
             "Jexactyl panel bot",
             "Drive your game panel from Discord: see your servers and their live usage, start, stop, restart "
             "or kill them, send console commands and read what the console answered, follow a live console, "
-            "and manage backups. Every answer is visible only to you, "
-            "and every action uses your own panel key and permissions.",
+            "and manage backups. Every answer is visible only to you, and every action uses your own panel key "
+            "and permissions; only status boards and alerts, which members with Manage Channels add, post in a "
+            "channel.",
             fields=[("Getting started", start, False), *self._fields(interaction)],
             footer="Run /account unlink at any time to make the bot forget your key.",
         )

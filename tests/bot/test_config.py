@@ -28,6 +28,8 @@ ALL_VARS = (
     "HEALTH_HOST",
     "PANEL_TIMEOUT",
     "CONFIG_ERROR_DELAY",
+    "BOARD_INTERVAL",
+    "ALERT_UNREACHABLE",
 )
 
 
@@ -482,3 +484,13 @@ def test_discord_endpoints_in_clear_text_only_on_private_hosts(name: str, url: s
 def test_discord_endpoints_allowed(name: str, url: str) -> None:
     config = load_config(base_env(**{name: url}))
     assert getattr(config, name.lower()) == url
+
+
+def test_board_interval_and_alert_unreachable() -> None:
+    config = load_config(base_env())
+    assert (config.board_interval, config.alert_unreachable) == (15.0, 120.0)
+    config = load_config(base_env(BOARD_INTERVAL="30", ALERT_UNREACHABLE="300"))
+    assert (config.board_interval, config.alert_unreachable) == (30.0, 300.0)
+    problems = problems_for(BOARD_INTERVAL="2", ALERT_UNREACHABLE="soon")
+    assert any("BOARD_INTERVAL must be a number of seconds from 5 to 3600" in p and "'2'" in p for p in problems)
+    assert any("ALERT_UNREACHABLE must be a number of seconds from 10 to 86400" in p for p in problems)

@@ -60,6 +60,7 @@ async def test_a_board_shows_the_server_and_follows_its_state_and_usage(
     assert "Memory" in shown and "Disk" in shown and "Network" in shown and "▰" in shown, shown
     assert discord.mentions_of(board).notifies_nobody
     assert owner.account.client_key not in str(board)
+    assert discord.find_in_payloads(owner.account.client_key) == []
 
     # a state change is shown within the state gap (2 s in production)
     edits = discord.edit_count(board)
