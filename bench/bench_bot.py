@@ -19,7 +19,9 @@ bursts per level):
 * bot CPU per interaction (utime+stime of the bot process) and the harness's own CPU use, so a
   saturated harness is visible rather than blamed on the bot.
 Memory: VmRSS after start, idle after linking, before and during a soak of ``--interactions`` status
-commands, and after it.
+commands, and after it. Each status card keeps its buttons (a live view) for 180 s, so the soak's growth is the
+views of the cards it showed; ``--second-soak-after 190`` waits for them to time out and soaks again: that second
+soak's growth is the leak check.
 
 Targets: first response p99 < 100 ms at 100 concurrent; final answer overhead < 20 ms over the panel
 latency at p50; idle RSS < 80 MB; no RSS growth beyond noise (2 MB) over the soak.
@@ -456,7 +458,9 @@ def print_table(levels: Sequence[Level]) -> None:
         )
 
 
-def main_report_targets(levels: Sequence[Level], idle_rss: float, soak_growth: float | None) -> None:
+def main_report_targets(
+    levels: Sequence[Level], idle_rss: float, soak_growth: float | None, growth_label: str = "RSS growth over the soak"
+) -> None:
     status = {lv.concurrency: lv for lv in levels if lv.command == "server status"}
     rows: list[tuple[str, str, bool]] = []
     if 100 in status:
@@ -469,7 +473,7 @@ def main_report_targets(levels: Sequence[Level], idle_rss: float, soak_growth: f
     if soak_growth is not None:
         rows.append(
             (
-                f"RSS growth over the soak <= {RSS_NOISE_MB:.0f} MB (noise)",
+                f"{growth_label} <= {RSS_NOISE_MB:.0f} MB (noise)",
                 f"{soak_growth:+.1f} MB",
                 soak_growth <= RSS_NOISE_MB,
             )
@@ -688,8 +692,30 @@ async def run(args: argparse.Namespace) -> int:
             print(f"  {label:<50}{mb:7.1f} MB{note}")
         marks = "  ".join(f"{n}: {mb:.1f}" for n, mb in checkpoints)
         print(f"  {'during the soak (interactions: MB)':<50}{marks}")
+        leak_growth: float | None = growth
+        leak_label = "RSS growth over the soak"
+        if args.second_soak_after:
+            # Every status card keeps its buttons (a live view) for 180 s: the first soak's growth is those views.
+            # Once they have timed out, a second soak of the same size must not grow RSS again (their memory is
+            # reused): that is the leak check.
+            await asyncio.sleep(args.second_soak_after)
+            rss_settled = rss_mb(pid)
+            second = Level("server status", SOAK_CONCURRENCY, tag=" soak 2")
+            while second.interactions < args.interactions:
+                await driver.burst(
+                    "server status", min(SOAK_CONCURRENCY, args.interactions - second.interactions), second
+                )
+            await asyncio.sleep(2.0)
+            rss_second = rss_mb(pid)
+            leak_growth = rss_second - rss_after
+            leak_label = "RSS growth over a second soak"
+            settled = f"{args.second_soak_after:.0f} s later (the cards' buttons timed out)"
+            print(f"  {settled:<50}{rss_settled:7.1f} MB")
+            again = f"after a second soak ({second.interactions} more)"
+            print(f"  {again:<50}{rss_second:7.1f} MB   growth over the second soak {leak_growth:+.1f} MB")
+            soak.errors += second.errors
 
-        main_report_targets(levels, rss_idle, growth)
+        main_report_targets(levels, rss_idle, leak_growth, leak_label)
 
         if fd.violations or fd.unhandled:
             print(f"\nfake Discord: {len(fd.violations)} violations, unhandled routes {fd.unhandled[:5]}")
@@ -729,6 +755,12 @@ async def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--interactions", type=int, default=2000, help="status commands in the memory soak")
+    parser.add_argument(
+        "--second-soak-after",
+        type=float,
+        default=0.0,
+        help="after the soak, wait this many seconds (status cards' buttons time out after 180 s) and soak again",
+    )
     parser.add_argument("--samples", type=int, default=300, help="samples per command and concurrency level")
     parser.add_argument("--users", type=int, default=20, help="linked Discord users (each its own panel user)")
     parser.add_argument("--servers", type=int, default=3, help="servers per panel user")

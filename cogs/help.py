@@ -97,9 +97,10 @@ class Help(commands.Cog):
         embed = make_embed(
             "Jexactyl panel bot",
             "Drive your game panel from Discord: see your servers and their live usage, start, stop, restart "
-            "or kill them, send console commands, and manage backups. Every answer is visible only to you, "
-            "and every action uses your own panel key and permissions; only status boards and alerts, which "
-            "members with Manage Channels add, post in a channel.",
+            "or kill them, send console commands and read what the console answered, follow a live console, "
+            "and manage backups. Every answer is visible only to you, and every action uses your own panel key "
+            "and permissions; only status boards and alerts, which members with Manage Channels add, post in a "
+            "channel.",
             fields=[("Getting started", start, False), *self._fields(interaction)],
             footer="Run /account unlink at any time to make the bot forget your key.",
         )

@@ -1,17 +1,19 @@
-"""``/server``: list the user's servers, show one's live status, send power signals and console commands.
+"""``/server``: list the user's servers, show one's live status (with buttons), send power signals and console
+commands (with the output that followed), and open a live console.
 
 Every command acts with the invoking user's own key, and whatever the user submitted in a ``server`` option
 is re-resolved against that user's server list before it reaches a panel path. Panel errors are not handled
-here: they propagate to the tree's one error handler (:mod:`bot.errors`).
+here: they propagate to the tree's one error handler (:mod:`bot.errors`). The machinery lives in ``bot/``:
+power signals in :mod:`bot.power`, the status card's buttons in :mod:`bot.ui.status`, the command output in
+:mod:`bot.console_output`, the live console in :mod:`bot.live_console` and :mod:`bot.ui.live_console`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,16 +21,19 @@ from discord.ext import commands
 
 from bot.audit import record_audit
 from bot.cards import status_card
+from bot.console_output import OutputCatcher, code_block
 from bot.embeds import STATE_DOTS, UNKNOWN_DOT, clip, escape, make_embed
 from bot.errors import UserFacingError
+from bot.live_console import LiveConsoles
+from bot.power import PowerControl, Signal
 from bot.ratelimit import KeyedCooldown
 from bot.renew import renew_server
 from bot.respond import defer_while
 from bot.servers import server_mention
-from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
+from bot.ui.status import STATUS_VIEW_TIMEOUT, StatusView, card_state, fetch_status
 from pyjexactyl import AsyncJexactyl
-from pyjexactyl.exceptions import ClientClosedError, ConflictError, JexactylError
+from pyjexactyl.exceptions import JexactylError
 
 if TYPE_CHECKING:
     from bot.app import JexactylBot
@@ -37,36 +42,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cogs.server")
 
-Signal = Literal["start", "stop", "restart", "kill"]
-
 PER_PAGE = 10
 AUTOCOMPLETE_TIMEOUT = 2.5
 """Seconds an autocomplete may take; Discord drops answers after 3 s."""
 COMMAND_MAX = 1000
-POWER_COOLDOWN = 5.0
-"""Seconds between two power signals (any of start, stop, restart, kill) of one user to one server."""
 COMMAND_RATE = 5
 COMMAND_PER = 10.0
-"""Console commands one user may send: ``COMMAND_RATE`` per ``COMMAND_PER`` seconds, across servers."""
-TARGET_STATE: dict[str, str] = {"start": "running", "restart": "running", "stop": "offline", "kill": "offline"}
+"""Console commands one user may send: ``COMMAND_RATE`` per ``COMMAND_PER`` seconds, across servers and across
+``/server command`` and the live console's form."""
+COMMAND_QUIET = 1.5
+"""Seconds of console silence that end the output of ``/server command``."""
+COMMAND_TIMEOUT = 10.0
+"""Seconds the output of ``/server command`` is gathered at most."""
+MESSAGE_MAX = 2000
 NAME_MAX = 100
 """Characters of a panel server name shown in one list line or title."""
 SERVER_HELP = "Your server: pick one from the suggestions"
 
 
-def _user_key(interaction: discord.Interaction[Any]) -> int:
-    return interaction.user.id
-
-
 def _state_dot(state: str | None) -> str:
     return STATE_DOTS.get(state or "", UNKNOWN_DOT)
-
-
-def _number(value: Any) -> float:
-    try:
-        return float(value or 0)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 async def _current_state(api: AsyncJexactyl, server: ServerRef) -> str | None:
@@ -85,9 +80,21 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
 
     def __init__(self, bot: JexactylBot) -> None:
         self.bot = bot
-        self.power_cooldown = KeyedCooldown(1, POWER_COOLDOWN)
-        """One power signal per (user, server) every ``POWER_COOLDOWN`` seconds, whatever the signal."""
+        self.power = PowerControl(bot)
+        """Power signals: the one cooldown per (user, server), kill confirmations, audit, the follow."""
+        self.console_rate = KeyedCooldown(COMMAND_RATE, COMMAND_PER)
+        """Console commands per user (``/server command`` and the live console's form together)."""
+        self.live = LiveConsoles(bot, self.console_rate)
+        """The open live consoles (one per user)."""
+        self.status_timeout = STATUS_VIEW_TIMEOUT
+        """Seconds without a press before a status card's buttons go."""
+        self.command_quiet = COMMAND_QUIET
+        self.command_timeout = COMMAND_TIMEOUT
         super().__init__()
+
+    async def cog_unload(self) -> None:
+        """The bot is shutting down: every live console says so in its last edit."""
+        await self.live.close_all()
 
     # ------------------------------------------------------------------ helpers
 
@@ -155,23 +162,25 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @app_commands.command(name="status")
     @app_commands.describe(server=SERVER_HELP)
     async def server_status(self, interaction: discord.Interaction[Any], server: str) -> None:
-        """Show a server's state, address, CPU, memory, disk, network and uptime."""
+        """Show a server's state, address, CPU, memory, disk, network and uptime, with buttons."""
 
-        async def load() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        async def load() -> tuple[UserPanel, ServerRef, dict[str, Any], dict[str, Any] | None]:
             panel, ref = await self._target(interaction, server)
+            details, usage = await fetch_status(panel.api, ref.identifier)
+            return panel, ref, details, usage
 
-            async def usage() -> dict[str, Any] | None:
-                try:
-                    return await panel.api.client.servers.get_server_utilization(ref.identifier)
-                except ConflictError:  # suspended, installing, restoring...: the card says so
-                    return None
-
-            found, live = await asyncio.gather(panel.api.client.servers.get_server(ref.identifier), usage())
-            return found, live
-
-        details, usage = await defer_while(interaction, load())
-        card = status_card(details, usage, renewal_warn_days=self.bot.config.renewal_warn_days)
-        await interaction.followup.send(embed=card, ephemeral=True)
+        panel, ref, details, usage = await defer_while(interaction, load())
+        view = StatusView(
+            interaction,
+            link=panel.account,
+            ref=ref,
+            state=card_state(details, usage),
+            power=self.power,
+            timeout=self.status_timeout,
+        )
+        await view.send(
+            interaction, status_card(details, usage, renewal_warn_days=self.bot.config.renewal_warn_days)
+        )
 
     # ------------------------------------------------------------------ power
 
@@ -202,106 +211,74 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     async def _power(self, interaction: discord.Interaction[Any], value: str, signal: Signal) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel, ref = await self._target(interaction, value)
-        key = (interaction.user.id, ref.identifier)
-        self._check_power_cooldown(ref, self.power_cooldown.retry_after(key))  # before asking anything
-        if signal == "kill":
-            question = (
-                f"Kill {server_mention(ref, NAME_MAX)}? The process is stopped at once without saving: "
-                "anything not saved is lost."
-            )
-            if not await confirm(interaction, question, "Kill server", link=panel.account):
-                return
-        self._check_power_cooldown(ref, self.power_cooldown.hit(key))
-        self.bot.watch.note_power(ref.identifier, signal)  # its alerts do not take the stop for a crash
-        try:
-            await panel.api.client.servers.send_power_action(ref.identifier, signal)
-        except JexactylError as exc:
-            await self._audit("server.power", interaction, ref, signal, f"failed: {type(exc).__name__}")
-            raise
-        await self._audit("server.power", interaction, ref, signal, "ok")
-        message = await interaction.followup.send(
-            f"Sent **{signal}** to {server_mention(ref, NAME_MAX)}: the panel applies it asynchronously… waiting "
-            f"for it to be {TARGET_STATE[signal]}.",
-            ephemeral=True,
-            wait=True,
-        )
-        outcome = await self._follow_power(panel.api, ref, signal)
-        try:
-            await interaction.followup.edit_message(message.id, content=outcome)
-        except discord.HTTPException as exc:  # the token expired or the message is gone: nothing to tell
-            log.warning("could not edit the power message for %s: %s", ref.identifier, exc)
-
-    @staticmethod
-    def _check_power_cooldown(ref: ServerRef, retry_after: float | None) -> None:
-        if retry_after:
-            raise UserFacingError(
-                f"Slow down: a power signal went to {server_mention(ref, NAME_MAX)} less than {POWER_COOLDOWN:.0f} s "
-                f"ago: try again in {math.ceil(retry_after)} s."
-            )
-
-    async def _follow_power(self, api: AsyncJexactyl, ref: ServerRef, signal: Signal) -> str:
-        """Polls the server until it reaches the signal's target state; returns the sentence to show."""
-        target = TARGET_STATE[signal]
-        loop = asyncio.get_running_loop()
-        sent_at = loop.time()
-        deadline = sent_at + self.bot.power_wait
-        # A restart passes through "running" twice: the first "running" only counts once the server
-        # has been seen in another state, or its uptime shows it started after the signal.
-        left_running = signal != "restart"
-        state: str | None = None
-        while True:
-            await asyncio.sleep(max(0.0, min(self.bot.poll_interval, deadline - loop.time())))
-            try:
-                usage = await api.client.servers.get_server_utilization(ref.identifier)
-            except ClientClosedError:  # unlinked or re-linked meanwhile: the old key is not used again
-                return (
-                    f"Sent **{signal}** to {server_mention(ref, NAME_MAX)}. The bot stopped following it because "
-                    "your panel link changed: check with `/server status`."
-                )
-            except JexactylError as exc:
-                log.debug("polling %s after %s: %s", ref.identifier, signal, exc)
-            else:
-                state = str(usage.get("current_state") or "") or None
-                uptime_ms = _number((usage.get("resources") or {}).get("uptime"))
-                if state != "running":
-                    left_running = True
-                elif not left_running and 0 < uptime_ms <= (loop.time() - sent_at) * 1000:
-                    left_running = True
-                if state == target and left_running:
-                    return f"{_state_dot(state)} {server_mention(ref, NAME_MAX)} is now {target}."
-            if loop.time() >= deadline:
-                now = f" (currently {state})" if state else ""
-                return (
-                    f"Sent **{signal}** to {server_mention(ref, NAME_MAX)}: it is still changing{now} after "
-                    f"{self.bot.power_wait:.0f} s. Check again with `/server status`."
-                )
+        await self.power.send(interaction, panel, ref, signal)
 
     # ------------------------------------------------------------------ console
 
     @app_commands.command(name="command")
     @app_commands.describe(server=SERVER_HELP, command="The console command to send, e.g. say hello")
-    @app_commands.checks.cooldown(COMMAND_RATE, COMMAND_PER, key=_user_key)
     async def server_command(
         self,
         interaction: discord.Interaction[Any],
         server: str,
         command: app_commands.Range[str, 1, COMMAND_MAX],
     ) -> None:
-        """Send a command to a running server's console."""
+        """Send a command to a running server's console and show what it printed."""
+        self._check_console_rate(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         line = command.strip()
         if not line:
             raise UserFacingError("Type the console command to send.")
         panel, ref = await self._target(interaction, server)
+        # Listen first (the answer cannot be missed), then send over the panel's HTTP route: exactly once,
+        # whether or not the console can be read.
+        catcher = await OutputCatcher.open(self.bot.watch, interaction.user.id, ref.identifier)
         try:
-            await panel.api.client.servers.send_console_command(ref.identifier, line)
-        except JexactylError as exc:
-            await self._audit("server.command", interaction, ref, line, f"failed: {type(exc).__name__}")
-            raise
-        await self._audit("server.command", interaction, ref, line, "ok")
-        await interaction.followup.send(
-            f"Sent to the console of {server_mention(ref, NAME_MAX)}:\n> {escape(clip(line, 1500))}", ephemeral=True
-        )
+            try:
+                await panel.api.client.servers.send_console_command(ref.identifier, line)
+            except JexactylError as exc:
+                await self._audit("server.command", interaction, ref, line, f"failed: {type(exc).__name__}")
+                raise
+            await self._audit("server.command", interaction, ref, line, "ok")
+            sent = f"Sent to the console of {server_mention(ref, NAME_MAX)}:\n> {escape(clip(line, 200))}"
+            if catcher.unavailable is not None:
+                await interaction.followup.send(
+                    f"{sent}\nNo output is shown: {catcher.unavailable}.",
+                    ephemeral=True,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+                return
+            message = await interaction.followup.send(
+                f"{sent}\n*Reading the console…*",
+                ephemeral=True,
+                wait=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            caught = await catcher.collect(quiet=self.command_quiet, timeout=self.command_timeout)
+        finally:
+            catcher.close()
+        block = code_block(caught.lines, omitted=caught.more, max_chars=min(1900, MESSAGE_MAX - len(sent) - 120))
+        if not block:
+            block = f"*The console printed nothing within {self.command_quiet:g} s.*"
+        ending = f"\n*Stopped reading: {caught.interrupted}.*" if caught.interrupted else ""
+        try:
+            await interaction.followup.edit_message(
+                message.id, content=f"{sent}\n{block}{ending}", allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as exc:  # the token expired or the message is gone: nothing to tell
+            log.warning("could not show the output of a command to %s: %s", ref.identifier, exc)
+
+    def _check_console_rate(self, interaction: discord.Interaction[Any]) -> None:
+        retry_after = self.console_rate.hit(interaction.user.id)
+        if retry_after:
+            raise app_commands.CommandOnCooldown(app_commands.Cooldown(COMMAND_RATE, COMMAND_PER), retry_after)
+
+    @app_commands.command(name="console")
+    @app_commands.describe(server=SERVER_HELP)
+    async def server_console(self, interaction: discord.Interaction[Any], server: str) -> None:
+        """Follow a server's console live for 10 minutes, with buttons to send commands."""
+        panel, ref = await defer_while(interaction, self._target(interaction, server))
+        await self.live.open(interaction, panel, ref)
 
     # ------------------------------------------------------------------ renewal (Jexactyl v3)
 
@@ -319,6 +296,7 @@ class Server(commands.GroupCog, group_name="server", group_description="See and 
     @server_restart.autocomplete("server")
     @server_kill.autocomplete("server")
     @server_command.autocomplete("server")
+    @server_console.autocomplete("server")
     @server_renew.autocomplete("server")
     async def server_autocomplete(
         self, interaction: discord.Interaction[Any], current: str

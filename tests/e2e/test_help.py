@@ -41,6 +41,7 @@ async def test_help_describes_every_group_and_how_to_start(
         "/server restart",
         "/server kill",
         "/server command",
+        "/server console",
     ):
         assert command in text, command
     # The bot does not know the panel yet and the member has no key to ask it with: renewal is listed, naming the

@@ -480,4 +480,4 @@ async def test_autocomplete_for_unlinked_users_and_slow_panels_is_empty(
 async def test_the_list_of_synced_server_commands(discord: FakeDiscord) -> None:
     group = next(c for c in discord.synced_commands(GUILD_ID) if c["name"] == "server")
     names = sorted(o["name"] for o in group["options"])
-    assert names == ["command", "kill", "list", "renew", "restart", "start", "status", "stop"]
+    assert names == ["command", "console", "kill", "list", "renew", "restart", "start", "status", "stop"]

@@ -4,6 +4,7 @@ state-gate refusals, backpressure, malformed and unknown frames, logging without
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -344,3 +345,26 @@ async def test_closing_the_client_closes_its_open_consoles(fake_panel: FakePanel
         await anext(console)
     await fake_panel.wings.wait_for(lambda: not fake_panel.wings.open_connections())
     assert len(fake_panel.wings.connections) == 1
+
+
+async def test_a_session_left_by_a_cancelled_task_closes_its_socket(api: AsyncJexactyl, fake_panel: FakePanel) -> None:
+    """``async with console`` in a task that is cancelled: ``close()`` runs inside the cancelled task and must
+    still close the socket (it used to re-raise the cancellation first, leaving the socket open while the client
+    lived on: the bot's console hub cancels its readers to close them)."""
+    server = fake_panel.server("Survival SMP")
+    entered = asyncio.Event()
+
+    async def follow() -> None:
+        async with api.client.servers.console(server.identifier, logs=False) as console:
+            entered.set()
+            async for _ in console:
+                pass
+
+    task = asyncio.create_task(follow())
+    await asyncio.wait_for(entered.wait(), WAIT)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    wings = fake_panel.wings
+    await wings.wait_for(lambda: not [c for c in wings.connections if c.server == server.uuid and c.open], WAIT)
+    assert not api.closed

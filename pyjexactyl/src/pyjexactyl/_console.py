@@ -176,16 +176,20 @@ class ConsoleSession(SessionCore):
         self._ready.clear()
         self._queue.close()
         supervisor, self._supervisor = self._supervisor, None
-        if supervisor is not None and not supervisor.done():
-            supervisor.cancel()
-            try:
-                await supervisor
-            except asyncio.CancelledError:
-                if (task := asyncio.current_task()) is not None and task.cancelling():
-                    raise
-        await self._link.close()
-        self._client._consoles.discard(self)
-        self._ended.set()
+        try:
+            if supervisor is not None and not supervisor.done():
+                supervisor.cancel()
+                try:
+                    await supervisor
+                except asyncio.CancelledError:
+                    if (task := asyncio.current_task()) is not None and task.cancelling():
+                        raise  # our own task is being cancelled: say so, after closing the socket below
+        finally:
+            # Also when close() runs inside a cancelled task (``async with`` in a task that was cancelled): the
+            # socket must not outlive the session; a second close() would return early above.
+            await self._link.close()
+            self._client._consoles.discard(self)
+            self._ended.set()
         if self._debug:
             self._log.debug("pyjexactyl: console %s closed", self._server_id)
 
