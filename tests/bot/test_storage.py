@@ -14,10 +14,10 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot import storage as storage_module
 from bot.crypto import KeyVault, generate_key
 from bot.migrations import LATEST_VERSION, MIGRATIONS, SchemaVersionError, apply_migrations, get_schema_version
 from bot.storage import LinkedAccount, Storage, StorageConflictError, StorageError
+from bot.storage import links as storage_links
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY_A = b"gAAAAAB-encrypted-key-for-user-a"
@@ -134,7 +134,7 @@ async def test_link_validation(db_path: Path) -> None:
 
 
 async def test_iter_links_batches(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storage_module, "_ITER_BATCH", 2)
+    monkeypatch.setattr(storage_links, "_ITER_BATCH", 2)
     async with Storage.open(db_path) as storage:
         for uid in (5, 3, 9, 1, 7):
             await storage.link_account(uid, uid, f"u{uid}", False, KEY_A)
