@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -35,17 +35,19 @@ async def _close_all(*connections: aiosqlite.Connection | None) -> None:
 class _StorageOpener(Generic[_S]):
     """Result of :meth:`Storage.open`: await it, or use it as an async context manager."""
 
-    def __init__(self, storage_type: type[_S], path: Path, busy_timeout: float) -> None:
-        self._storage_type = storage_type
+    def __init__(
+        self, open_storage: Callable[[Path, float], Coroutine[Any, Any, _S]], path: Path, busy_timeout: float
+    ) -> None:
+        self._open_storage = open_storage
         self._path = path
         self._busy_timeout = busy_timeout
         self._storage: _S | None = None
 
     def __await__(self) -> Generator[Any, None, _S]:
-        return self._storage_type._open(self._path, self._busy_timeout).__await__()
+        return self._open_storage(self._path, self._busy_timeout).__await__()
 
     async def __aenter__(self) -> _S:
-        self._storage = await self._storage_type._open(self._path, self._busy_timeout)
+        self._storage = await self._open_storage(self._path, self._busy_timeout)
         return self._storage
 
     async def __aexit__(
@@ -84,7 +86,7 @@ class StorageConnection:
         :raises StorageError: if the file cannot be opened or is not a usable database.
         :raises SchemaVersionError: if the database was written by a newer bot version.
         """
-        return _StorageOpener(cls, Path(path), busy_timeout)
+        return _StorageOpener(cls._open, Path(path), busy_timeout)
 
     @classmethod
     async def _open(cls, path: Path, busy_timeout: float) -> Self:
