@@ -11,8 +11,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,9 +18,20 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.audit import audited, record_audit
-from bot.embeds import clip, discord_time, escape, human_bytes, make_embed
+from bot.backups import (
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    LOCKED,
+    BackupInfo,
+    choice_label,
+    elapsed_text,
+    find_backup,
+    list_backups,
+)
+from bot.embeds import clip, discord_time, escape, make_embed
 from bot.errors import UserFacingError
-from bot.servers import CHOICE_NAME_MAX, CHOICES_MAX, ServerRef, TTLCache, plain_text, server_mention
+from bot.servers import CHOICES_MAX, ServerRef, TTLCache, plain_text, server_mention
 from bot.ui.base import BotView
 from bot.ui.confirm import confirm
 from bot.ui.paginator import ListPageSource, Paginator
@@ -39,86 +48,6 @@ AUTOCOMPLETE_BUDGET = 2.5
 """Seconds an autocomplete may spend before it answers with no choices (Discord allows 3)."""
 PROGRESS_EDIT_SECONDS = 5.0
 """Fewest seconds between two progress edits of the same message."""
-
-COMPLETED = "✅"
-IN_PROGRESS = "⏳"
-FAILED = "❌"
-LOCKED = "🔒"
-
-
-@dataclass(frozen=True, slots=True)
-class BackupInfo:
-    """What the commands need to know of one backup."""
-
-    uuid: str
-    name: str
-    size: int
-    is_successful: bool
-    is_locked: bool
-    created_at: str | None
-    completed_at: str | None
-
-    @classmethod
-    def from_api(cls, item: dict[str, Any]) -> BackupInfo:
-        attributes = item.get("attributes", item)
-        return cls(
-            uuid=str(attributes["uuid"]),
-            name=str(attributes.get("name") or attributes["uuid"]),
-            size=int(attributes.get("bytes") or 0),
-            is_successful=bool(attributes.get("is_successful")),
-            is_locked=bool(attributes.get("is_locked")),
-            created_at=attributes.get("created_at"),
-            completed_at=attributes.get("completed_at"),
-        )
-
-    @property
-    def in_progress(self) -> bool:
-        return self.completed_at is None
-
-    @property
-    def failed(self) -> bool:
-        return self.completed_at is not None and not self.is_successful
-
-    @property
-    def icon(self) -> str:
-        if self.in_progress:
-            return IN_PROGRESS
-        return COMPLETED if self.is_successful else FAILED
-
-    @property
-    def state(self) -> str:
-        if self.in_progress:
-            return "in progress"
-        return "completed" if self.is_successful else "failed"
-
-    @property
-    def size_text(self) -> str:
-        return human_bytes(self.size) if self.size and not self.in_progress else "—"
-
-
-def _short_date(value: str | None) -> str:
-    """``2024-05-01T10:20:30+00:00`` → ``2024-05-01 10:20`` (UTC, for autocomplete labels)."""
-    if not value:
-        return "?"
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return clip(value, 20)
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _elapsed(seconds: float) -> str:
-    """``75.2`` → ``1 min 15 s``."""
-    total = max(0, int(seconds))
-    minutes, secs = divmod(total, 60)
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
-
-
-def choice_label(backup: BackupInfo) -> str:
-    """``name (size, date)`` within Discord's 100-character choice name limit."""
-    size = "in progress" if backup.in_progress else ("failed" if backup.failed else backup.size_text)
-    suffix = f" ({size}, {_short_date(backup.created_at)})"
-    return clip(backup.name, max(1, CHOICE_NAME_MAX - len(suffix))) + suffix
 
 
 class Backups(commands.Cog):
@@ -154,40 +83,6 @@ class Backups(commands.Cog):
         server = await self.bot.servers.resolve(interaction.user.id, panel.api, value, reload=reload)
         return panel, server
 
-    async def _backups(self, api: AsyncJexactyl, server: ServerRef) -> list[BackupInfo]:
-        """Every backup of ``server``, newest first."""
-        response = await api.client.servers.backups.list_backups(server.identifier, params={"per_page": 50})
-        items = [BackupInfo.from_api(item) for item in await response.collect()]
-        # The panel lists oldest first; ties within the same second keep the panel's (creation) order.
-        order = sorted(range(len(items)), key=lambda i: (items[i].created_at or "", i), reverse=True)
-        return [items[i] for i in order]
-
-    async def _find(self, api: AsyncJexactyl, server: ServerRef, value: str) -> BackupInfo:
-        """The backup the user meant, looked up afresh in the server's list (by UUID, or a unique name).
-
-        Raises:
-            UserFacingError: no such backup on that server, or the name is ambiguous.
-        """
-        wanted = value.strip()
-        if not wanted:
-            raise UserFacingError("Pick a backup from the suggestions.")
-        backups = await self._backups(api, server)
-        for item in backups:
-            if item.uuid == wanted:
-                return item
-        named = [b for b in backups if b.name.casefold() == wanted.casefold()]
-        if len(named) == 1:
-            return named[0]
-        if named:
-            raise UserFacingError(
-                f"Several backups of **{escape(server.name)}** are named “{escape(clip(wanted, 100))}”: "
-                "pick one from the suggestions."
-            )
-        raise UserFacingError(
-            f"No backup matching “{escape(clip(wanted, 100))}” on **{escape(server.name)}**. "
-            "Pick one from the suggestions (they follow the server you chose)."
-        )
-
 
     async def _cancelled(self, interaction: discord.Interaction[Any], action: str, target: str) -> None:
         await record_audit(
@@ -202,7 +97,7 @@ class Backups(commands.Cog):
         """List a server's backups with their size, date and state."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel, ref = await self._server(interaction, server)
-        backups = await self._backups(panel.api, ref)
+        backups = await list_backups(panel.api, ref)
         title = f"Backups of {escape(clip(plain_text(ref.name), 200))} · {ref.identifier}"
 
         async def format_page(items: Sequence[BackupInfo], page: int, pages: int) -> discord.Embed:
@@ -260,7 +155,7 @@ class Backups(commands.Cog):
                 footer=f"Backup {info.uuid}",
             )
 
-        elapsed = _elapsed(time.monotonic() - started)
+        elapsed = elapsed_text(time.monotonic() - started)
         await interaction.edit_original_response(embed=render(created, f"Started; {elapsed} elapsed."))
         await self._follow(interaction, api, ref, created, started, render)
 
@@ -280,7 +175,7 @@ class Backups(commands.Cog):
             await asyncio.sleep(self.bot.poll_interval)
             info = BackupInfo.from_api(await api.client.servers.backups.get_backup_detail(ref.identifier, info.uuid))
             now = time.monotonic()
-            elapsed = _elapsed(now - started)
+            elapsed = elapsed_text(now - started)
             if not info.in_progress:
                 break
             if now >= deadline:
@@ -296,7 +191,7 @@ class Backups(commands.Cog):
                 await interaction.edit_original_response(embed=render(info, f"In progress; {elapsed} elapsed."))
                 last_edit = now
         self.choice_cache.invalidate(interaction.user.id)
-        elapsed = _elapsed(time.monotonic() - started)
+        elapsed = elapsed_text(time.monotonic() - started)
         if info.is_successful:
             note = f"Completed in {elapsed}: {info.size_text}. Download it with `/backup download`."
         else:
@@ -310,7 +205,7 @@ class Backups(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel, ref = await self._server(interaction, server)
         api = panel.api
-        info = await self._find(api, ref, backup)
+        info = await find_backup(api, ref, backup)
         if not info.is_successful:
             raise UserFacingError(
                 f"The backup **{escape(info.name)}** is {info.state}: only completed backups can be downloaded."
@@ -339,7 +234,7 @@ class Backups(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel, ref = await self._server(interaction, server)
         api = panel.api
-        info = await self._find(api, ref, backup)
+        info = await find_backup(api, ref, backup)
         target = f"server {ref.identifier} backup {info.uuid}"
         lock = f" It is {LOCKED} locked: unlock it on the panel first." if info.is_locked else ""
         question = (
@@ -369,7 +264,7 @@ class Backups(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         panel, ref = await self._server(interaction, server)
         api = panel.api
-        info = await self._find(api, ref, backup)
+        info = await find_backup(api, ref, backup)
         if not info.is_successful:
             raise UserFacingError(
                 f"The backup **{escape(info.name)}** is {info.state}: only completed backups can be restored."
@@ -430,7 +325,7 @@ class Backups(commands.Cog):
             panel, ref = await self._server(interaction, str(server_value), reload=False)
 
             async def fetch() -> list[BackupInfo]:
-                return await self._backups(panel.api, ref)
+                return await list_backups(panel.api, ref)
 
             backups: list[BackupInfo] = await self.choice_cache.get(
                 (interaction.user.id, f"backups:{ref.identifier}"), fetch
