@@ -36,37 +36,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import contextlib
-import itertools
 import math
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from cryptography.fernet import Fernet
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench._bot_driver import (  # noqa: E402
+    GUILD_ID,
+    Driver,
+    Level,
+    link_all,
+    make_accounts,
+    pct,
+    take_panel_requests,
+    verdict,
+)
+from bench._bot_memory import memory_mode  # noqa: E402
+from bench._bot_process import (  # noqa: E402
+    bot_environment,
+    cpu_seconds,
+    rss_mb,
+    spawn_bot,
+    stop_bot,
+    tail,
+    wait_or_die,
+)
 from pyjexactyl.testing import FakePanel  # noqa: E402
-from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord  # noqa: E402
+from tests.fake_discord import FakeDiscord  # noqa: E402
 
 LATENCY = 0.02
-GUILD_ID = 910000000000000001
 LEVELS = (1, 20, 100)
-MIN_ROUNDS = 5
 SOAK_CONCURRENCY = 100
 RSS_NOISE_MB = 2.0
 # panel time each command inherently needs at LATENCY (one round trip per sequential step)
@@ -77,361 +87,6 @@ FLOORS = {
 TARGET_FIRST_P99_MS = 100.0
 TARGET_OVERHEAD_P50_MS = 20.0
 TARGET_IDLE_RSS_MB = 80.0
-BOT_ENV_NAMES = (
-    "DISCORD_TOKEN",
-    "PANEL_URL",
-    "PANEL_APPLICATION_KEY",
-    "DATA_DIR",
-    "DATABASE_URL",
-    "ENCRYPTION_KEY",
-    "GUILD_IDS",
-    "ADMIN_ROLE_IDS",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "LOG_LEVEL",
-    "HEALTH_PORT",
-    "HEALTH_HOST",
-)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-_children: list[subprocess.Popen[bytes]] = []
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    """Last resort (the normal path stops the bot with SIGTERM in ``stop_bot``)."""
-    for proc in _children:
-        if proc.poll() is None:
-            proc.kill()
-            with contextlib.suppress(Exception):
-                proc.wait(5)
-
-
-# ------------------------------------------------------------------------------------------ /proc
-
-
-def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field_name} in /proc/{pid}/status")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-# ------------------------------------------------------------------------------------------ stats
-
-
-def pct(values: Sequence[float], p: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo = math.floor(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-# ------------------------------------------------------------------------------------------ setup
-
-
-@dataclass
-class Account:
-    discord: FakeUser
-    key: str
-    servers: list[str]
-
-
-@dataclass
-class Level:
-    command: str
-    concurrency: int
-    tag: str = ""
-    first: list[float] = field(default_factory=list)
-    final: list[float] = field(default_factory=list)
-    errors: int = 0
-    interactions: int = 0
-    panel_calls: int = 0
-    list_fetches: int = 0
-    panel_429: int = 0
-    bot_cpu: float = 0.0
-    harness_cpu: float = 0.0
-    wall: float = 0.0
-    spread: list[float] = field(default_factory=list)
-    error_samples: list[str] = field(default_factory=list)
-
-
-def make_accounts(panel: FakePanel, users: int, servers: int) -> list[Account]:
-    ids = itertools.count(700000000000000001)
-    accounts = []
-    for i in range(users):
-        owner = panel.add_user(f"bench{i:03d}", f"bench{i:03d}@example.com")
-        refs = [panel.add_server(owner, f"bench-{i:03d}-{j}", state="running") for j in range(servers)]
-        assert owner.client_key
-        user_id = next(ids)
-        accounts.append(
-            Account(FakeUser(id=user_id, username=f"bench{i:03d}"), owner.client_key, [s.identifier for s in refs])
-        )
-    return accounts
-
-
-def bot_environment(fd: FakeDiscord, panel: FakePanel, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in BOT_ENV_NAMES}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    env.update(
-        {
-            "DISCORD_TOKEN": fd.token,
-            "PANEL_URL": panel.url,
-            "DATA_DIR": str(data_dir),
-            "ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "GUILD_IDS": str(GUILD_ID),
-            "DISCORD_API_BASE": fd.api_base,
-            "DISCORD_GATEWAY_URL": fd.gateway_url,
-            "LOG_LEVEL": "INFO",
-        }
-    )
-    return env
-
-
-_LINK_OPENED = re.compile(r"interaction user=(\d+) type=slash command=account link outcome=ok")
-
-
-class BotLog:
-    """The bot's output, copied to ``log_path`` line by line by a reader thread; tells the event loop when the
-    bot has handled a ``/account link`` command (its log line), so a form is submitted only once discord.py has
-    registered it, as a person would: no fixed pause."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], log_path: Path, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._opened: dict[int, int] = {}
-        self._changed = asyncio.Event()
-        self._thread = threading.Thread(target=self._read, args=(proc, log_path), name="bot-log", daemon=True)
-        self._thread.start()
-
-    def _read(self, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-        assert proc.stdout is not None
-        with open(log_path, "wb") as log_file:
-            for raw in proc.stdout:
-                log_file.write(raw)
-                log_file.flush()
-                match = _LINK_OPENED.search(raw.decode("utf-8", "replace"))
-                if match:
-                    self._loop.call_soon_threadsafe(self._opened_one, int(match.group(1)))
-
-    def _opened_one(self, user_id: int) -> None:
-        self._opened[user_id] = self._opened.get(user_id, 0) + 1
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    def link_commands(self, user_id: int) -> int:
-        """How many ``/account link`` commands of ``user_id`` the bot has handled to the end."""
-        return self._opened.get(user_id, 0)
-
-    async def wait_link_command(self, user_id: int, count: int, timeout: float) -> None:
-        """Waits until the bot has handled ``count`` ``/account link`` commands of ``user_id``."""
-        async with asyncio.timeout(timeout):
-            while self._opened.get(user_id, 0) < count:
-                await self._changed.wait()
-
-
-def spawn_bot(env: dict[str, str], *, cwd: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], BotLog]:
-    """``python -m bot``, as a user runs it; its output goes to ``log_path`` (see :class:`BotLog`)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        cwd=cwd,  # no stray .env; the bot package comes from PYTHONPATH
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    _children.append(proc)
-    return proc, BotLog(proc, log_path, asyncio.get_running_loop())
-
-
-async def wait_or_die(proc: subprocess.Popen[bytes], waiter: Any, what: str, log_path: Path) -> None:
-    """Awaits ``waiter`` unless the bot process exits first."""
-    task = asyncio.ensure_future(waiter)
-    try:
-        while not task.done():
-            if proc.poll() is not None:
-                raise RuntimeError(f"the bot exited (status {proc.returncode}) before {what}:\n{tail(log_path)}")
-            await asyncio.wait({task}, timeout=0.05)
-        task.result()
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-
-
-async def stop_bot(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> tuple[int | None, float]:
-    """SIGTERM, wait (serving the fake meanwhile so the bot's goodbye can complete), then SIGKILL."""
-    start = time.perf_counter()
-    try:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                await asyncio.to_thread(proc.wait, timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
-    return proc.returncode, time.perf_counter() - start
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    try:
-        text = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join("    " + line for line in text[-lines:])
-
-
-def forget(fd: FakeDiscord, done: Sequence[InteractionRecord]) -> None:
-    """Drops what the fake recorded for finished interactions (keeps the harness's memory flat)."""
-    by_id: dict[int, Any] = getattr(fd, "_ix_by_id", {})
-    by_token: dict[str, Any] = getattr(fd, "_ix_by_token", {})
-    gone = {id(ix) for ix in done}
-    for ix in done:
-        by_id.pop(ix.id, None)
-        by_token.pop(ix.token, None)
-        for mid in ix.message_ids:
-            fd.store.messages.pop(mid, None)
-            fd.store.meta.pop(mid, None)
-    fd.interactions[:] = [ix for ix in fd.interactions if id(ix) not in gone]
-    fd.requests.clear()
-    fd.gateway_frames.clear()
-    session = getattr(fd, "_session", None)
-    if session is not None and hasattr(session, "events"):
-        del session.events[:-64]
-
-
-def take_panel_requests(panel: FakePanel) -> list[Any]:
-    with panel._requests_lock:
-        taken = list(panel.requests)
-        panel.requests.clear()
-    return taken
-
-
-# ------------------------------------------------------------------------------------------ driving
-
-
-def message_text(message: dict[str, Any] | None) -> str:
-    if not message:
-        return ""
-    parts = [str(message.get("content") or "")]
-    for embed in message.get("embeds") or []:
-        parts += [str(embed.get("title") or ""), str(embed.get("description") or "")]
-    return "\n".join(parts)
-
-
-def check_final(command: str, account: Account, server: str, ix: InteractionRecord) -> str | None:
-    """``None`` if the interaction was deferred and answered with the expected content, else why not."""
-    if ix.response_type != 5:
-        return f"first response type {ix.response_type} (expected 5, a defer)"
-    if ix.final is None:
-        return "no final answer"
-    text = message_text(ix.final)
-    if command == "server status":
-        ok = f"`{server}`" in text
-    else:
-        ok = "Your servers" in text and all(f"`{s}`" in text for s in account.servers[:10])
-    return None if ok else f"unexpected answer: {text[:160]!r}"
-
-
-async def link_all(fd: FakeDiscord, bot_log: BotLog, accounts: Sequence[Account], concurrency: int = 50) -> None:
-    """Links every account through the real ``/account link`` modal (``concurrency`` at a time)."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def link(account: Account) -> None:
-        async with gate:
-            user_id = account.discord.id
-            handled = bot_log.link_commands(user_id)
-            opened = await fd.slash(account.discord, "account link", guild_id=GUILD_ID)
-            await opened.wait_callback(30)
-            modal = opened.modal
-            if modal is None:
-                raise RuntimeError(f"/account link did not open a modal: {opened.describe()}")
-            # discord.py registers the form once Discord's answer to its callback is back, before the command
-            # ends: a person always types in between. Submit once the bot logged the command as handled.
-            await bot_log.wait_link_command(user_id, handled + 1, 30)
-            field_id = modal["components"][0]["components"][0]["custom_id"]
-            values = {field_id: account.key}
-            submitted = await fd.submit_modal(account.discord, modal["custom_id"], values, origin=opened)
-            text = message_text(await submitted.wait_final(30))
-            if "Linked to panel account" not in text:
-                raise RuntimeError(f"linking {account.discord.username} failed: {text[:200]}")
-
-    await asyncio.gather(*(link(a) for a in accounts))
-    forget(fd, list(fd.interactions))
-
-
-class Driver:
-    def __init__(self, fd: FakeDiscord, panel: FakePanel, pid: int, accounts: Sequence[Account]) -> None:
-        self.fd = fd
-        self.panel = panel
-        self.pid = pid
-        self.accounts = accounts
-        self._next = itertools.count()
-
-    def _job(self) -> tuple[Account, str]:
-        n = next(self._next)
-        account = self.accounts[n % len(self.accounts)]
-        return account, account.servers[(n // len(self.accounts)) % len(account.servers)]
-
-    async def burst(self, command: str, size: int, level: Level, timeout: float = 60.0) -> None:
-        fd = self.fd
-        jobs = [self._job() for _ in range(size)]
-        ixs = []
-        for account, server in jobs:
-            options = {"server": server} if command == "server status" else None
-            ixs.append(await fd.slash(account.discord, command, options, guild_id=GUILD_ID))
-            # let the fake read what the bot already sent, so its timestamps are not held up by this loop
-            await asyncio.sleep(0)
-        if size > 1:
-            level.spread.append(ixs[-1].created_at - ixs[0].created_at)
-        with contextlib.suppress(TimeoutError):
-            await fd.wait_for(lambda: all(ix.final is not None for ix in ixs), timeout)
-        for (account, server), ix in zip(jobs, ixs, strict=True):
-            level.interactions += 1
-            problem = check_final(command, account, server, ix)
-            if problem is not None:
-                level.errors += 1
-                if len(level.error_samples) < 3:
-                    level.error_samples.append(problem)
-                continue
-            assert ix.first_response_at is not None and ix.final_at is not None
-            level.first.append(ix.first_response_at - ix.created_at)
-            level.final.append(ix.final_at - ix.created_at)
-        for request in take_panel_requests(self.panel):
-            level.panel_calls += 1
-            level.list_fetches += request.path.rstrip("/") == "/api/client"
-            level.panel_429 += request.status == 429
-        forget(fd, ixs)
-
-    async def run_level(self, command: str, concurrency: int, samples: int) -> Level:
-        level = Level(command, concurrency)
-        rounds = max(MIN_ROUNDS, math.ceil(samples / concurrency))
-        take_panel_requests(self.panel)
-        cpu0, harness0, wall0 = cpu_seconds(self.pid), time.process_time(), time.perf_counter()
-        for _ in range(rounds):
-            await self.burst(command, concurrency, level)
-            if concurrency > 1:
-                await asyncio.sleep(0.05)  # let the burst's trailing work finish; bursts stay distinct
-        level.wall = time.perf_counter() - wall0
-        level.bot_cpu = cpu_seconds(self.pid) - cpu0
-        level.harness_cpu = time.process_time() - harness0
-        return level
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -489,72 +144,6 @@ def main_report_targets(
         print(f"  (status overhead p50 under load, for information: {info})")
 
 
-# ------------------------------------------------------------------------------------------ memory mode
-
-
-def panel_connections(pid: int, panel_port: int) -> int:
-    """TCP connections of ``pid`` to ``panel_port`` on 127.0.0.1 (from /proc: its socket inodes, matched with
-    /proc/net/tcp)."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        with contextlib.suppress(OSError):
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(OSError), open(table) as lines:
-            next(lines)
-            for line in lines:
-                fields = line.split()
-                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                if fields[9] in inodes and remote_port == panel_port and fields[3] == "01":  # ESTABLISHED
-                    count += 1
-    return count
-
-
-async def memory_mode(
-    fd: FakeDiscord,
-    panel: FakePanel,
-    proc: subprocess.Popen[bytes],
-    bot_log: BotLog,
-    accounts: Sequence[Account],
-    rss_start: float,
-) -> None:
-    """Links every account, has each run ``/server status`` once, and prints the bot's RSS along the way."""
-    pid = proc.pid
-    users = len(accounts)
-    t0 = time.perf_counter()
-    await wait_or_die(proc, link_all(fd, bot_log, accounts), f"linking {users} users", Path("/dev/null"))
-    linked_in = time.perf_counter() - t0
-    await asyncio.sleep(1.0)
-    rss_linked = rss_mb(pid)
-    level = Level("server status", 50)
-    driver = Driver(fd, panel, pid, accounts)
-    t0 = time.perf_counter()
-    while level.interactions < users:
-        await driver.burst("server status", min(50, users - level.interactions), level)
-    ran_in = time.perf_counter() - t0
-    await asyncio.sleep(1.0)
-    rss_clients = rss_mb(pid)
-    port = int(panel.url.rsplit(":", 1)[1])
-    connections = panel_connections(pid, port)
-    hwm = rss_mb(pid, "VmHWM")
-    print(f"\nmemory with {users} linked users (VmRSS of the bot process)")
-    print(f"  {'after start (READY, commands synced, idle)':<58}{rss_start:7.1f} MB")
-    print(f"  {f'after linking {users} users ({linked_in:.1f} s)':<58}{rss_linked:7.1f} MB")
-    print(
-        f"  {f'after each ran /server status once ({ran_in:.1f} s)':<58}{rss_clients:7.1f} MB"
-        f"   (+{rss_clients - rss_start:.1f} MB over start, peak {hwm:.1f} MB)"
-    )
-    print(
-        f"  open connections to the panel: {connections} (one pool shared by every user's client, at most "
-        "POOL_SIZE = 100; idle ones close after aiohttp's keep-alive timeout)"
-    )
-    print(f"  panel clients kept: at most MAX_CLIENTS = 500 of the {users} made (least recently used dropped first)")
-    print(f"  errors: {level.errors} {level.error_samples}")
-
-
 # ------------------------------------------------------------------------------------------ main
 
 
@@ -589,7 +178,7 @@ async def run(args: argparse.Namespace) -> int:
             accounts = make_accounts(panel, args.users, args.servers)
 
         t0 = time.perf_counter()
-        proc, bot_log = spawn_bot(bot_environment(fd, panel, data_dir), cwd=tmp, log_path=log_path)
+        proc, bot_log = spawn_bot(bot_environment(fd, panel, data_dir, GUILD_ID), cwd=tmp, log_path=log_path)
         pid = proc.pid
         await wait_or_die(proc, fd.wait_ready(60), "gateway READY", log_path)
         t_ready = time.perf_counter() - t0
