@@ -7,19 +7,16 @@ with its creator's linked key. It mentions the chosen role, and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import make_embed
 from bot.errors import UserFacingError
-from bot.ui.paginator import ListPageSource, Paginator
 from bot.watch.channels import require_manager, target_channel
+from bot.watch.commands import find_row, require_owner_or_manager, row_choices, send_row_list
 from bot.watch.render import safe
 from bot.watch.store import AlertRow
 
@@ -30,8 +27,6 @@ log = logging.getLogger("cogs.alert")
 
 MAX_ALERTS = 100
 """Alerts per guild at most."""
-PER_PAGE = 10
-"""Alerts per page of ``/alert list``."""
 
 
 def describe(row: AlertRow, status: str) -> str:
@@ -118,29 +113,26 @@ class Alert(commands.GroupCog, group_name="alert", group_description="Crash and 
         assert interaction.guild_id is not None
         rows = await self.bot.watchers.store.alerts(interaction.guild_id)
         manager = self.bot.watchers.alerts
-        if not rows:
-            await interaction.followup.send(
-                embed=make_embed("Alerts", "No alerts yet: add one with `/alert add`."), ephemeral=True
-            )
-            return
-
-        async def format_page(items: Sequence[Any], page: int, pages: int) -> discord.Embed:
-            text = "\n".join(describe(row, manager.status_of(row.id)) for row in items)
-            return make_embed("Alerts", text, footer=f"{len(rows)} in this server · page {page + 1} of {pages}")
-
-        await Paginator(ListPageSource(rows, PER_PAGE, format_page), interaction).start(interaction)
+        await send_row_list(
+            interaction,
+            rows,
+            title="Alerts",
+            empty="No alerts yet: add one with `/alert add`.",
+            line=lambda row: describe(row, manager.status_of(row.id)),
+        )
 
     @app_commands.command(name="remove")
     @app_commands.describe(alert="The alert to delete: pick one from the suggestions")
     async def alert_remove(self, interaction: discord.Interaction[Any], alert: str) -> None:
         """Delete an alert."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        wanted = alert.strip().lstrip("#")
-        row = await self.bot.watchers.store.alert(int(wanted)) if wanted.isdigit() else None
-        if row is None or row.guild_id != interaction.guild_id:
-            raise UserFacingError("No such alert in this server: pick one from the suggestions (`/alert list`).")
-        if row.owner_id != interaction.user.id:
-            require_manager(interaction, self.bot.config.admin_role_ids)
+        row = await find_row(
+            interaction,
+            alert,
+            self.bot.watchers.store.alert,
+            "No such alert in this server: pick one from the suggestions (`/alert list`).",
+        )
+        require_owner_or_manager(interaction, row, self.bot.config.admin_role_ids)
         await self.bot.watchers.alerts.remove(row.id)
         await self.bot.storage.add_audit(
             "alert.remove", discord_user_id=interaction.user.id, target=row.server_id, detail=f"alert {row.id}"
@@ -152,23 +144,14 @@ class Alert(commands.GroupCog, group_name="alert", group_description="Crash and 
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """This guild's alerts matching what was typed."""
-        if interaction.guild_id is None:
-            return []
-        try:
-            rows = await asyncio.wait_for(self.bot.watchers.store.alerts(interaction.guild_id), 2.0)
-        except Exception as exc:
-            log.debug("no alert suggestions: %r", exc)
-            return []
-        needle = current.strip().casefold()
-        choices = []
-        for row in rows:
-            channel = interaction.guild.get_channel(row.channel_id) if interaction.guild else None
-            where = f"#{channel.name}" if channel is not None else "a channel"
-            name = f"#{row.id} · {row.server_name} in {where}"
-            if not needle or needle in name.casefold():
-                choices.append(app_commands.Choice(name=name[:100], value=str(row.id)))
-        return choices[:25]
-
+        return await row_choices(
+            interaction,
+            current,
+            self.bot.watchers.store.alerts,
+            lambda row: row.server_name,
+            what="alert",
+            log=log,
+        )
 
 async def setup(bot: JexactylBot) -> None:
     """Adds the ``/alert`` group."""

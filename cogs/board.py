@@ -7,19 +7,16 @@ own View Channel, Send Messages and Embed Links in the target channel before it 
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import make_embed
 from bot.errors import UserFacingError
-from bot.ui.paginator import ListPageSource, Paginator
 from bot.watch.channels import classify, require_manager, target_channel
+from bot.watch.commands import find_row, require_owner_or_manager, row_choices, send_row_list
 from bot.watch.render import OverviewLine, board_embed, overview_embed, safe
 from bot.watch.store import BoardRow
 
@@ -30,8 +27,6 @@ log = logging.getLogger("cogs.board")
 
 MAX_BOARDS = 100
 """Boards per guild at most."""
-PER_PAGE = 10
-"""Boards per page of ``/board list``."""
 READY_WAIT = 3.0
 """Seconds ``/board add`` waits for the server's console before posting (it posts "connecting" after)."""
 SERVER_HELP = "Your server: pick one from the suggestions"
@@ -165,27 +160,26 @@ class Board(commands.GroupCog, group_name="board", group_description="Live statu
         assert interaction.guild_id is not None
         rows = await self.bot.watchers.store.boards(interaction.guild_id)
         manager = self.bot.watchers.boards
-        if not rows:
-            await interaction.followup.send(
-                embed=make_embed("Status boards", "No boards yet: add one with `/board add` or `/board overview`."),
-                ephemeral=True,
-            )
-            return
-
-        async def format_page(items: Sequence[Any], page: int, pages: int) -> discord.Embed:
-            text = "\n".join(describe(row, manager.status_of(row.id)) for row in items)
-            return make_embed("Status boards", text, footer=f"{len(rows)} in this server · page {page + 1} of {pages}")
-
-        await Paginator(ListPageSource(rows, PER_PAGE, format_page), interaction).start(interaction)
+        await send_row_list(
+            interaction,
+            rows,
+            title="Status boards",
+            empty="No boards yet: add one with `/board add` or `/board overview`.",
+            line=lambda row: describe(row, manager.status_of(row.id)),
+        )
 
     @app_commands.command(name="remove")
     @app_commands.describe(board="The board to delete: pick one from the suggestions")
     async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
         """Delete a status board (its message too)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        row = await self._find(interaction, board)
-        if row.owner_id != interaction.user.id:
-            require_manager(interaction, self.bot.config.admin_role_ids)
+        row = await find_row(
+            interaction,
+            board,
+            self.bot.watchers.store.board,
+            "No such board in this server: pick one from the suggestions (`/board list`).",
+        )
+        require_owner_or_manager(interaction, row, self.bot.config.admin_role_ids)
         await self.bot.watchers.boards.remove(row.id, delete_message=True)
         await self.bot.storage.add_audit(
             "board.remove",
@@ -195,35 +189,19 @@ class Board(commands.GroupCog, group_name="board", group_description="Live statu
         )
         await interaction.followup.send(f"Board `#{row.id}` removed.", ephemeral=True)
 
-    async def _find(self, interaction: discord.Interaction[Any], value: str) -> BoardRow:
-        wanted = value.strip().lstrip("#")
-        row = await self.bot.watchers.store.board(int(wanted)) if wanted.isdigit() else None
-        if row is None or row.guild_id != interaction.guild_id:
-            raise UserFacingError("No such board in this server: pick one from the suggestions (`/board list`).")
-        return row
-
     @board_remove.autocomplete("board")
     async def board_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """This guild's boards matching what was typed."""
-        if interaction.guild_id is None:
-            return []
-        try:
-            rows = await asyncio.wait_for(self.bot.watchers.store.boards(interaction.guild_id), 2.0)
-        except Exception as exc:
-            log.debug("no board suggestions: %r", exc)
-            return []
-        needle = current.strip().casefold()
-        choices = []
-        for row in rows:
-            channel = interaction.guild.get_channel(row.channel_id) if interaction.guild else None
-            where = f"#{channel.name}" if channel is not None else "a channel"
-            name = f"#{row.id} · {row.server_name or 'overview'} in {where}"
-            if not needle or needle in name.casefold():
-                choices.append(app_commands.Choice(name=name[:100], value=str(row.id)))
-        return choices[:25]
-
+        return await row_choices(
+            interaction,
+            current,
+            self.bot.watchers.store.boards,
+            lambda row: row.server_name or "overview",
+            what="board",
+            log=log,
+        )
 
 async def setup(bot: JexactylBot) -> None:
     """Adds the ``/board`` group."""
