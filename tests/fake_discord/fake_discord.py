@@ -19,16 +19,14 @@ import asyncio
 import contextlib
 import copy
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import limits
 from .guild_controls import GuildControls
 from .interactions import InteractionDriver
 from .observe import Observe
-from .payloads import FakeRole
 from .records import RecordedFrame, RecordedRequest, iter_strings
 from .rest_app import AppRoutes
 from .rest_channels import ChannelRoutes
@@ -44,7 +42,7 @@ __all__ = ["FakeDiscord"]
 class FakeDiscord(Observe, GuildControls, InteractionDriver, InteractionRoutes, ChannelRoutes, AppRoutes):
     """Fake Discord REST API + gateway for end-to-end tests of a discord.py bot.
 
-    Parameters:
+    Parameters (taken by :class:`~tests.fake_discord.state.FakeState`, the one ``__init__``):
         application_id: the application (and, by default, bot user) id.
         guild_ids: guilds the bot is in; each gets one text channel (``fd.channels[guild_id]``), @everyone with an
             ordinary member's permissions, and a managed role for the bot (``fd.bot_role()``).
@@ -61,42 +59,6 @@ class FakeDiscord(Observe, GuildControls, InteractionDriver, InteractionRoutes, 
             message that *notifies* someone without one always is).
     """
 
-    def __init__(
-        self,
-        *,
-        application_id: int = 900000000000000001,
-        guild_ids: Sequence[int] = (910000000000000001,),
-        bot_user_id: int | None = None,
-        token: str | None = None,
-        bot_username: str = "FakeBot",
-        owner_id: int = 920000000000000001,
-        roles: Mapping[int, Sequence[FakeRole]] | None = None,
-        response_deadline: float = limits.RESPONSE_DEADLINE_S,
-        reject_violations: bool = True,
-        heartbeat_interval_ms: int = 41250,
-        host: str = "127.0.0.1",
-        callback_delay: float = 0.0,
-        require_allowed_mentions: bool = False,
-    ) -> None:
-        super().__init__(
-            application_id=application_id,
-            guild_ids=guild_ids,
-            bot_user_id=bot_user_id,
-            token=token,
-            bot_username=bot_username,
-            owner_id=owner_id,
-            roles=roles,
-            response_deadline=response_deadline,
-            reject_violations=reject_violations,
-            heartbeat_interval_ms=heartbeat_interval_ms,
-            host=host,
-            callback_delay=callback_delay,
-            require_allowed_mentions=require_allowed_mentions,
-        )
-        self._injected = []
-        self._runner: web.AppRunner | None = None
-        self._routes = [*self._app_routes(), *self._interaction_routes(), *self._channel_routes()]
-
     # ================================================================== lifecycle
 
     async def __aenter__(self) -> FakeDiscord:
@@ -107,6 +69,7 @@ class FakeDiscord(Observe, GuildControls, InteractionDriver, InteractionRoutes, 
         await self.close()
 
     async def start(self) -> None:
+        self._routes = [*self._app_routes(), *self._interaction_routes(), *self._channel_routes()]
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_handler)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest_handler)

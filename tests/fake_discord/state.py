@@ -106,6 +106,9 @@ class FakeState:
         self.callback_delay = callback_delay
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.host = host
+        self._runner: web.AppRunner | None = None
+        self._injected: list[Any] = []
+        """Errors :meth:`~tests.fake_discord.rest.RestMixin.inject_error` queued."""
 
         self.snowflake = SnowflakeFactory()
         self.channels: dict[int, int] = {gid: self.snowflake() for gid in self.guild_ids}
