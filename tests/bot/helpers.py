@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import sys
@@ -11,6 +12,15 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyjexactyl.testing import FakePanel
+    from tests.fake_discord import FakeDiscord
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CLOSED = "http://127.0.0.1:9"
+"""The discard port: nothing answers there, so a bot pointed at it reaches nothing before its own checks."""
 
 
 def free_port() -> int:
@@ -18,6 +28,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def subprocess_env(data_dir: Path, *, token: str, **extra: str) -> dict[str, str]:
+    """The whole environment of a ``python -m bot`` subprocess (nothing inherited but ``PATH``): ``token``,
+    ``DATA_DIR``, the panel and Discord at :data:`CLOSED`, then ``extra``."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO_ROOT),
+        "DISCORD_TOKEN": token,
+        "PANEL_URL": CLOSED,
+        "DATA_DIR": str(data_dir),
+        "DISCORD_API_BASE": f"{CLOSED}/api/v10",
+        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
+    }
+    env.update(extra)
+    return env
+
+
+def fakes_env(panel: FakePanel, discord: FakeDiscord, guild_id: int) -> dict[str, str]:
+    """The variables that point the bot at a running FakePanel and FakeDiscord, in guild ``guild_id``."""
+    return {
+        "PANEL_URL": panel.url,
+        "DISCORD_TOKEN": discord.token,
+        "DISCORD_API_BASE": discord.api_base,
+        "DISCORD_GATEWAY_URL": discord.gateway_url,
+        "GUILD_IDS": str(guild_id),
+    }
 
 
 @dataclass

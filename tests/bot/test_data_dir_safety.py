@@ -16,28 +16,17 @@ from cryptography.fernet import Fernet
 from bot.crypto import KeyVault
 from bot.storage import Storage
 from pyjexactyl.testing import FakePanel
-from tests.bot.helpers import bot_process
+from tests.bot.helpers import bot_process, fakes_env, subprocess_env
 from tests.fake_discord import FakeDiscord, FakeUser, bot_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GUILD_ID = 910000000000000001
 KEY_OLD = Fernet.generate_key().decode()
 KEY_NEW = Fernet.generate_key().decode()
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing answers
 
 
 def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(REPO_ROOT),
-        "DISCORD_TOKEN": bot_token(),
-        "PANEL_URL": CLOSED,
-        "DATA_DIR": str(data_dir),
-        "DISCORD_API_BASE": f"{CLOSED}/api/v10",
-        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
-    }
-    env.update(extra)
-    return env
+    return subprocess_env(data_dir, token=bot_token(), **extra)
 
 
 def run_cli(cwd: Path, env: dict[str, str], *args: str, umask: int = -1) -> subprocess.CompletedProcess[str]:
@@ -64,16 +53,7 @@ async def test_rotate_keys_and_a_second_bot_refuse_while_a_bot_runs_on_the_data_
     data_dir = tmp_path / "data"
     async with FakePanel() as panel, FakeDiscord(guild_ids=(GUILD_ID,)) as discord:
         account = panel.add_user("rotator")
-        env = base_env(
-            data_dir,
-            ENCRYPTION_KEY=KEY_OLD,
-            PANEL_URL=panel.url,
-            DISCORD_TOKEN=discord.token,
-            DISCORD_API_BASE=discord.api_base,
-            DISCORD_GATEWAY_URL=discord.gateway_url,
-            GUILD_IDS=str(GUILD_ID),
-            LOG_LEVEL="INFO",
-        )
+        env = base_env(data_dir, ENCRYPTION_KEY=KEY_OLD, **fakes_env(panel, discord, GUILD_ID), LOG_LEVEL="INFO")
         async with bot_process(env, tmp_path) as running:
             await discord.wait_ready(20)
             await discord.wait_synced(guild_id=GUILD_ID, timeout=10)

@@ -22,7 +22,7 @@ from bot.crypto import SECRET_KEY_FILENAME, KeyVault
 from bot.datadir import key_beside_database
 from bot.storage import Storage
 from pyjexactyl.testing import FakePanel
-from tests.bot.helpers import bot_process
+from tests.bot.helpers import bot_process, fakes_env, subprocess_env
 from tests.fake_discord import FakeDiscord, FakeUser, bot_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,21 +32,10 @@ KEY_C = Fernet.generate_key().decode()
 LINKED_USER = 123456789012345678
 PANEL_KEY = "ptlc_" + "L" * 43
 TOKEN = bot_token()
-CLOSED = "http://127.0.0.1:9"  # discard port: nothing answers, nothing is reached before the checks
 
 
 def bot_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(REPO_ROOT),
-        "DISCORD_TOKEN": TOKEN,
-        "PANEL_URL": CLOSED,
-        "DATA_DIR": str(data_dir),
-        "DISCORD_API_BASE": f"{CLOSED}/api/v10",
-        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
-    }
-    env.update(extra)
-    return env
+    return subprocess_env(data_dir, token=TOKEN, **extra)
 
 
 def run_bot(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -178,16 +167,7 @@ async def test_link_committed_through_the_bot_survives_sigkill(tmp_path: Path) -
     data_dir = tmp_path / "data"
     async with FakePanel() as panel, FakeDiscord(guild_ids=(guild_id,)) as discord:
         account = panel.add_user("survivor")
-        env = bot_env(
-            data_dir,
-            ENCRYPTION_KEY=KEY_A,
-            PANEL_URL=panel.url,
-            DISCORD_TOKEN=discord.token,
-            DISCORD_API_BASE=discord.api_base,
-            DISCORD_GATEWAY_URL=discord.gateway_url,
-            GUILD_IDS=str(guild_id),
-            LOG_LEVEL="WARNING",
-        )
+        env = bot_env(data_dir, ENCRYPTION_KEY=KEY_A, **fakes_env(panel, discord, guild_id), LOG_LEVEL="WARNING")
         async with bot_process({**env, "LOG_LEVEL": "INFO"}, tmp_path) as process:
             await discord.wait_ready(20)
             await discord.wait_synced(guild_id=guild_id, timeout=10)
