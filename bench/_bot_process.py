@@ -19,25 +19,13 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from bot.settings import VARIABLES
 from pyjexactyl.testing import FakePanel
 from tests.fake_discord import FakeDiscord
 
 REPO = Path(__file__).resolve().parent.parent
-BOT_ENV_NAMES = (
-    "DISCORD_TOKEN",
-    "PANEL_URL",
-    "PANEL_APPLICATION_KEY",
-    "DATA_DIR",
-    "DATABASE_URL",
-    "ENCRYPTION_KEY",
-    "GUILD_IDS",
-    "ADMIN_ROLE_IDS",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "LOG_LEVEL",
-    "HEALTH_PORT",
-    "HEALTH_HOST",
-)
+BOT_ENV_NAMES = frozenset(variable.name for variable in VARIABLES)
+"""Every variable of the bot: none is inherited from the shell running the benchmark."""
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 _children: list[subprocess.Popen[bytes]] = []
