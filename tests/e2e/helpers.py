@@ -14,6 +14,8 @@ from pyjexactyl.testing import FakePanel, FakeServer
 from pyjexactyl.testing import FakeUser as PanelUser
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
+from .conftest import GUILD_ID
+
 # ---------------------------------------------------------------------------------------------- messages
 
 
@@ -76,6 +78,26 @@ async def confirm_message(ix: InteractionRecord, label: str) -> dict[str, Any]:
     return next(m for m in ix.messages if any(b.get("label") == label for b in buttons(m)))
 
 
+async def forged_click(discord: FakeDiscord, user: FakeUser, message: dict[str, Any], label: str) -> InteractionRecord:
+    """``user`` pressing the button ``label`` of ``message`` though Discord's client would not let them (an
+    ephemeral message is not theirs to see): a modified client, sent through the fake's raw dispatch."""
+    custom_id = button_id(message, label)
+    shown = discord.store.get(int(message["id"]))
+    assert shown is not None
+    return await discord._new_interaction(
+        itype=3,
+        name=custom_id,
+        user=user,
+        data={"custom_id": custom_id, "component_type": 2},
+        guild_id=GUILD_ID,
+        channel_id=None,
+        dm=False,
+        member_permissions=None,
+        roles=(),
+        message=shown,
+    )
+
+
 # ---------------------------------------------------------------------------------------------- players
 
 
@@ -114,6 +136,24 @@ async def linked_user(
     account = new_account(panel, user, prefix, admin=admin)
     await link_account(link, user, account)
     return user, account
+
+
+async def helper_without_websocket(
+    panel: FakePanel,
+    users: Callable[..., FakeUser],
+    link: Callable[[FakeUser, str], Awaitable[InteractionRecord]],
+    owner_prefix: str,
+    server_name: str,
+    helper_prefix: str,
+) -> tuple[FakeUser, FakeServer]:
+    """A running server of a new linked owner, and a new linked subuser of it with ``control.console`` but
+    without ``websocket.connect`` (the panel always adds it; an edited database may not have it)."""
+    _owner, owner_account = await linked_user(panel, users, link, owner_prefix)
+    server = panel.add_server(owner_account, server_name, state="running")
+    helper, helper_account = await linked_user(panel, users, link, helper_prefix)
+    subuser = panel.add_subuser(server, helper_account, ["control.console"])
+    subuser.permissions.remove("websocket.connect")
+    return helper, server
 
 
 # ---------------------------------------------------------------------------------------------- audit log

@@ -20,7 +20,7 @@ from tests.fake_discord import FakeChannel, FakeDiscord, FakeRole, FakeUser
 from tests.fake_discord import permissions as P
 
 from .conftest import GUILD_ID
-from .watch_helpers import Owner, board_id_of, command, new_owner, tune
+from .watch_helpers import Owner, board_id_of, command, new_owner, owner_server_channel, tune
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("clean_discord")]
 
@@ -54,9 +54,9 @@ def posts_in(discord: FakeDiscord, channel: FakeChannel) -> list[dict[str, Any]]
 async def test_a_crash_alert_mentions_the_role_and_nothing_else(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "crasher")
-    server = owner.server(panel, "Hardcore @here <@123>", state="running")
-    channel = await discord.add_channel("alerts")
+    owner, server, channel = await owner_server_channel(
+        discord, panel, users, link, "crasher", "Hardcore @here <@123>", "alerts"
+    )
     await alert_on(discord, bot, owner, server, channel)
     panel.wings.crash(server, exit_code=137, oom_killed=True)
     message = await discord.wait_message(channel, timeout=5)
@@ -112,9 +112,7 @@ async def test_no_alert_for_a_requested_stop_or_kill(
 async def test_a_flapping_server_gives_one_alert_and_a_note(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "flapper")
-    server = owner.server(panel, "Flappy", state="running")
-    channel = await discord.add_channel("flaps")
+    owner, server, channel = await owner_server_channel(discord, panel, users, link, "flapper", "Flappy", "flaps")
     await alert_on(discord, bot, owner, server, channel)
     panel.wings.crash_timeout = 0.0  # Wings restarts it after every crash
     hub = bot.watch
@@ -157,9 +155,9 @@ async def test_unreachable_then_reachable_after_the_node_comes_back(
 async def test_disk_alert_and_disabled_after_unlink(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "hoarder")
-    server = owner.server(panel, "Hoarder", state="running", disk=1024)
-    channel = await discord.add_channel("disk")
+    owner, server, channel = await owner_server_channel(
+        discord, panel, users, link, "hoarder", "Hoarder", "disk", disk=1024
+    )
     alert_id = await alert_on(discord, bot, owner, server, channel, role=False)
     await bot.watch.wait_for(lambda: bot.watchers.alerts.watches[alert_id].sub.snapshot.details is not None, 5)
     server.disk_bytes = 950 * 1024 * 1024
@@ -208,9 +206,7 @@ async def test_alert_add_checks_before_storing_anything(
 async def test_back_after_a_crash_is_its_own_alert(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "phoenix")
-    server = owner.server(panel, "Phoenix", state="running")
-    channel = await discord.add_channel("phoenix")
+    owner, server, channel = await owner_server_channel(discord, panel, users, link, "phoenix", "Phoenix", "phoenix")
     await alert_on(discord, bot, owner, server, channel)
     panel.wings.crash(server, restart=False)  # Wings does not restart it: someone starts it later
     crash = await discord.wait_message(channel, lambda m: "crashed" in text_of(m), timeout=5)

@@ -22,7 +22,7 @@ from tests.fake_discord import FakeDiscord, FakeUser
 from tests.fake_discord import permissions as P
 
 from .conftest import GUILD_ID
-from .watch_helpers import INTERVAL, STATE_GAP, board_id_of, command, new_owner, tune
+from .watch_helpers import INTERVAL, STATE_GAP, board_id_of, command, new_owner, owner_server_channel, tune
 
 ADMIN_ROLE = 950000000000000001
 BOT_ENV = {"ADMIN_ROLE_IDS": str(ADMIN_ROLE)}
@@ -44,9 +44,9 @@ def board_in(discord: FakeDiscord, channel: Any) -> dict[str, Any]:
 async def test_a_board_shows_the_server_and_follows_its_state_and_usage(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "boarder")
-    server = owner.server(panel, "Survival <@everyone> **1**", state="running")
-    channel = await discord.add_channel("status")
+    owner, server, channel = await owner_server_channel(
+        discord, panel, users, link, "boarder", "Survival <@everyone> **1**", "status"
+    )
     ix = await command(discord, owner.user, "board add", server=server.identifier, channel=channel)
     assert "posted in" in text_of(ix.final), text_of(ix.final)
     assert ix.ephemeral
@@ -89,9 +89,7 @@ async def test_a_board_shows_the_server_and_follows_its_state_and_usage(
 async def test_board_list_and_remove(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "lister")
-    server = owner.server(panel, "Creative", state="running")
-    channel = await discord.add_channel("boards")
+    owner, server, channel = await owner_server_channel(discord, panel, users, link, "lister", "Creative", "boards")
     added = await command(discord, owner.user, "board add", server=server.identifier, channel=channel)
     board_id = board_id_of(added)
     board = board_in(discord, channel)
@@ -114,9 +112,7 @@ async def test_board_list_and_remove(
 async def test_a_deleted_message_or_channel_removes_the_board_quietly(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "deleter")
-    server = owner.server(panel, "Lobby", state="running")
-    channel = await discord.add_channel("lobby-status")
+    owner, server, channel = await owner_server_channel(discord, panel, users, link, "deleter", "Lobby", "lobby-status")
     board_id = board_id_of(await command(discord, owner.user, "board add", server=server.identifier, channel=channel))
     board = board_in(discord, channel)
     await discord.delete_message(board)
@@ -136,9 +132,7 @@ async def test_a_deleted_message_or_channel_removes_the_board_quietly(
 async def test_unlinking_pauses_the_board_and_relinking_resumes_it(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "unlinker")
-    server = owner.server(panel, "Skyblock", state="running")
-    channel = await discord.add_channel("sky")
+    owner, server, channel = await owner_server_channel(discord, panel, users, link, "unlinker", "Skyblock", "sky")
     await command(discord, owner.user, "board add", server=server.identifier, channel=channel)
     board = board_in(discord, channel)
     edits = discord.edit_count(board)
@@ -188,9 +182,7 @@ async def test_a_lost_permission_pauses_the_board_with_a_log_line(
     link: Any,
     log_records: list[str],
 ) -> None:
-    owner = await new_owner(panel, users, link, "perm")
-    server = owner.server(panel, "Prison", state="running")
-    channel = await discord.add_channel("prison")
+    owner, server, channel = await owner_server_channel(discord, panel, users, link, "perm", "Prison", "prison")
     board_id = board_id_of(await command(discord, owner.user, "board add", server=server.identifier, channel=channel))
     await discord.set_overwrite(channel, discord.bot_role(), deny=P.VIEW_CHANNEL)
     server.state = "offline"  # the next edit is refused
@@ -212,9 +204,9 @@ async def test_a_lost_permission_pauses_the_board_with_a_log_line(
 async def test_a_429_slows_the_board_instead_of_queueing_edits(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    owner = await new_owner(panel, users, link, "limited")
-    server = owner.server(panel, "Minigames", state="running")
-    channel = await discord.add_channel("minigames")
+    owner, server, channel = await owner_server_channel(
+        discord, panel, users, link, "limited", "Minigames", "minigames"
+    )
     await command(discord, owner.user, "board add", server=server.identifier, channel=channel)
     board = board_in(discord, channel)
     await discord.wait_edit(board, lambda m: "CPU" in text_of(m), timeout=5)

@@ -23,6 +23,8 @@ from tests.e2e.helpers import (
     button_id,
     buttons,
     confirm_message,
+    forged_click,
+    helper_without_websocket,
     link_account,
     linked_user,
     text_of,
@@ -297,18 +299,7 @@ async def test_only_the_invoker_can_use_it(
     _, message = await open_console(discord, player.user, player.server)
     with pytest.raises(PermissionError):  # ephemeral: nobody else can even see it
         await discord.click(intruder, message, button_id(message, "Stop"))
-    forged = await discord._new_interaction(  # a modified client pressing it anyway (the fake's raw dispatch)
-        itype=3,
-        name=button_id(message, "Stop"),
-        user=intruder,
-        data={"custom_id": button_id(message, "Stop"), "component_type": 2},
-        guild_id=GUILD_ID,
-        channel_id=None,
-        dm=False,
-        member_permissions=None,
-        roles=(),
-        message=discord.store.get(int(message["id"])),
-    )
+    forged = await forged_click(discord, intruder, message, "Stop")  # a modified client pressing it anyway
     answer = await forged.wait_final(5)
     assert "not yours" in text_of(answer)
     assert live(bot).of(player.user.id) is not None  # still following
@@ -330,11 +321,7 @@ async def test_a_button_after_a_relink_does_nothing_and_ends_the_console(
 async def test_without_the_websocket_permission_it_says_why(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    _, owner_account = await linked_user(panel, users, link, "host")
-    server = panel.add_server(owner_account, "No socket", state="running")
-    helper, helper_account = await linked_user(panel, users, link, "guest")
-    subuser = panel.add_subuser(server, helper_account, ["control.console"])
-    subuser.permissions.remove("websocket.connect")  # the panel always adds it; an edited database may not have it
+    helper, server = await helper_without_websocket(panel, users, link, "host", "No socket", "guest")
     ix = await discord.slash(helper, "server console", {"server": server.identifier}, guild_id=GUILD_ID)
     answer = await ix.wait_final(10)
     assert "cannot be opened" in text_of(answer) and "`websocket.connect`" in text_of(answer)
@@ -371,6 +358,7 @@ async def test_with_the_node_down_it_says_why(
         panel.wings.set_node_down(node, False)
     assert "cannot be opened" in text_of(answer) and "cannot be reached" in text_of(answer)
     assert not buttons(answer) and live(bot).of(user.id) is None
+
 
 # Last in the module: it shuts the module's bot down.
 async def test_a_shutdown_ends_every_live_console_saying_so(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pyjexactyl.testing import FakePanel, FakeServer
-from tests.e2e.helpers import Player, linked_user, text_of, wait_finished, wait_message
+from tests.e2e.helpers import Player, helper_without_websocket, linked_user, text_of, wait_finished, wait_message
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
 
 from .conftest import GUILD_ID
@@ -188,11 +188,7 @@ async def test_console_lines_cannot_break_the_code_block_nor_mention_anyone(
 async def test_without_the_websocket_permission_the_command_is_sent_and_the_answer_says_why(
     bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
 ) -> None:
-    _owner, owner_account = await linked_user(panel, users, link, "owner")
-    server = panel.add_server(owner_account, "Shared", state="running")
-    helper, helper_account = await linked_user(panel, users, link, "helper")
-    subuser = panel.add_subuser(server, helper_account, ["control.console"])
-    subuser.permissions.remove("websocket.connect")  # the panel always adds it; an edited database may not have it
+    helper, server = await helper_without_websocket(panel, users, link, "owner", "Shared", "helper")
     panel.clear_requests()
     ix = await discord.slash(
         helper, "server command", {"server": server.identifier, "command": "say from a helper"}, guild_id=GUILD_ID

@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     button_id,
     buttons,
     confirm_message,
+    forged_click,
     link_account,
     linked_user,
     text_of,
@@ -215,18 +216,7 @@ async def test_only_the_invoker_can_press(
     with pytest.raises(PermissionError):  # ephemeral: nobody else can even see it
         await discord.click(intruder, message, button_id(message, "Start"))
     panel.clear_requests()
-    forged = await discord._new_interaction(  # a modified client pressing it anyway (the fake's raw dispatch)
-        itype=3,
-        name=button_id(message, "Start"),
-        user=intruder,
-        data={"custom_id": button_id(message, "Start"), "component_type": 2},
-        guild_id=GUILD_ID,
-        channel_id=None,
-        dm=False,
-        member_permissions=None,
-        roles=(),
-        message=current(discord, message),
-    )
+    forged = await forged_click(discord, intruder, message, "Start")  # a modified client pressing it anyway
     answer = await forged.wait_final(5)
     assert "not yours" in text_of(answer)
     assert not power_posts(panel, player.server) and player.server.state == "offline"

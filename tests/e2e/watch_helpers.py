@@ -9,7 +9,7 @@ from typing import Any
 from pyjexactyl.testing import FakePanel, FakeServer
 from pyjexactyl.testing import FakeUser as PanelUser
 from tests.e2e.helpers import linked_user, text_of
-from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
+from tests.fake_discord import FakeChannel, FakeDiscord, FakeUser, InteractionRecord
 from tests.fake_discord import permissions as P
 from tests.fake_discord.payloads import DEFAULT_MEMBER_PERMISSIONS
 
@@ -54,6 +54,24 @@ async def new_owner(
 ) -> Owner:
     user, account = await linked_user(panel, users, link, prefix)
     return Owner(user, account)
+
+
+async def owner_server_channel(
+    discord: FakeDiscord,
+    panel: FakePanel,
+    users: Callable[..., FakeUser],
+    link: Callable[[FakeUser, str], Awaitable[InteractionRecord]],
+    prefix: str,
+    server_name: str,
+    channel_name: str,
+    **fields: Any,
+) -> tuple[Owner, FakeServer, FakeChannel]:
+    """A new linked owner, a running server of theirs named ``server_name`` (with ``fields``), and a new text
+    channel ``channel_name``: where most board and alert tests start."""
+    owner = await new_owner(panel, users, link, prefix)
+    server = owner.server(panel, server_name, state="running", **fields)
+    channel = await discord.add_channel(channel_name)
+    return owner, server, channel
 
 
 async def command(
