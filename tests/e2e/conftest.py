@@ -175,3 +175,18 @@ def link(discord: FakeDiscord, bot: Any) -> Callable[[FakeUser, str], Awaitable[
         return submitted
 
     return do_link
+
+
+@pytest.fixture
+def backup_owner(panel: FakePanel, users: Callable[..., FakeUser], link: Any) -> Callable[..., Any]:
+    """Makes a linked Discord user owning one server (for the ``/backup`` modules)."""
+    from tests.e2e.helpers import Player, link_account, new_account  # helpers import this module
+
+    async def make(server_name: str = "Backup Box", *, backup_limit: int = 10) -> Player:
+        user = users("bk")
+        account = new_account(panel, user, "bk")
+        server = panel.add_server(account, server_name, backup_limit=backup_limit)
+        await link_account(link, user, account)
+        return Player(user, account, server)
+
+    return make
