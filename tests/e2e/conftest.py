@@ -27,7 +27,7 @@ import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
@@ -39,6 +39,9 @@ from bot.logs import RedactingFilter
 from bot.runtime import run_bot
 from pyjexactyl.testing import FakePanel
 from tests.fake_discord import FakeDiscord, FakeUser, InteractionRecord
+
+if TYPE_CHECKING:
+    from tests.e2e.server_helpers import Player
 
 # The helpers assert too: rewrite them like the tests so that a failure shows the compared values.
 pytest.register_assert_rewrite("tests.e2e.helpers")
@@ -190,3 +193,18 @@ def backup_owner(panel: FakePanel, users: Callable[..., FakeUser], link: Any) ->
         return Player(user, account, server)
 
     return make
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def player(
+    bot: Any, discord: FakeDiscord, panel: FakePanel, users: Callable[..., FakeUser], link: Any
+) -> AsyncIterator[Player]:
+    """A freshly linked player without servers (the ``/server`` modules); after the test, no payload contains
+    their key."""
+    from tests.e2e.helpers import linked_user  # both import this module
+    from tests.e2e.server_helpers import Player
+
+    user, account = await linked_user(panel, users, link, "player")
+    result = Player(user, account)
+    yield result
+    assert discord.find_in_payloads(account.client_key) == []

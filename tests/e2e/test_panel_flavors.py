@@ -3,7 +3,7 @@
 Each test runs once per ``FakePanel`` flavor (the module parametrises ``panel_flavor``; every flavor gets its own
 panel, fake Discord and bot): link, account info, list, status, power, console command, backups, ``/admin user
 create``/``info`` and the own-account check, and what each panel offers of Jexactyl's renewal (``/server
-renew`` and ``/help``). The flows' details are tested once, against the default panel, in ``test_server.py``,
+renew`` and ``/help``). The flows' details are tested once, against the default panel, in ``test_server_*.py``,
 ``test_backup_*.py``, ``test_admin.py`` and ``test_account.py``; Jexactyl's own features in
 ``test_jexactyl.py``.
 """
