@@ -98,6 +98,20 @@ async def forged_click(discord: FakeDiscord, user: FakeUser, message: dict[str, 
     )
 
 
+async def refusal(ix: InteractionRecord, timeout: float = 5.0) -> str:
+    """The interaction's answer, checked to be a single, timely, ephemeral first response."""
+    message = await ix.wait_final(timeout)
+    assert len(ix.callbacks) == 1, ix.describe()
+    assert ix.latency is not None and ix.latency < 3, ix.describe()
+    assert ix.ephemeral, ix.describe()
+    return text_of(message)
+
+
+def panel_paths(panel: FakePanel) -> set[str]:
+    """Every path the panel was asked for since its requests were last cleared."""
+    return {r.path for r in panel.requests}
+
+
 # ---------------------------------------------------------------------------------------------- players
 
 
