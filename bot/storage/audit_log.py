@@ -9,7 +9,7 @@ from typing import Any
 from bot.redaction import redact_secrets
 
 from .connection import StorageConnection
-from .records import AuditEntry, _from_text, _now, _to_text
+from .records import AuditEntry, from_text, now, to_text
 
 __all__ = ["AuditLog"]
 
@@ -27,7 +27,7 @@ def _clean_text(value: str | None) -> str | None:
 
 
 def _row_to_audit(row: sqlite3.Row | tuple[Any, ...]) -> AuditEntry:
-    at = _from_text(row[1])
+    at = from_text(row[1])
     assert at is not None
     return AuditEntry(
         id=int(row[0]),
@@ -67,7 +67,7 @@ class AuditLog(StorageConnection):
                 "INSERT INTO audit_log (at, discord_user_id, action, target, outcome, detail) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    _to_text(at or _now()),
+                    to_text(at or now()),
                     discord_user_id,
                     _clean_text(action),
                     _clean_text(target),
@@ -96,7 +96,7 @@ class AuditLog(StorageConnection):
     async def prune_audit(self, older_than: datetime) -> int:
         """Delete audit entries recorded before ``older_than``; returns how many."""
         async with self._write() as conn:
-            cursor = await conn.execute("DELETE FROM audit_log WHERE at < ?", (_to_text(older_than),))
+            cursor = await conn.execute("DELETE FROM audit_log WHERE at < ?", (to_text(older_than),))
             removed = max(cursor.rowcount, 0)
             await cursor.close()
         return removed

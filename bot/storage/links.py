@@ -11,11 +11,11 @@ from .connection import StorageConnection
 from .records import (
     LinkedAccount,
     StorageConflictError,
-    _check_encrypted_key,
-    _check_user_id,
-    _from_text,
-    _now,
-    _to_text,
+    check_encrypted_key,
+    check_user_id,
+    from_text,
+    now,
+    to_text,
 )
 
 __all__ = ["LinkStore"]
@@ -28,7 +28,7 @@ _ITER_BATCH = 200
 
 
 def _row_to_link(row: sqlite3.Row | tuple[Any, ...]) -> LinkedAccount:
-    linked_at = _from_text(row[5])
+    linked_at = from_text(row[5])
     assert linked_at is not None
     return LinkedAccount(
         discord_user_id=int(row[0]),
@@ -37,7 +37,7 @@ def _row_to_link(row: sqlite3.Row | tuple[Any, ...]) -> LinkedAccount:
         is_panel_admin=bool(row[3]),
         encrypted_key=bytes(row[4]),
         linked_at=linked_at,
-        last_used_at=_from_text(row[6]),
+        last_used_at=from_text(row[6]),
         panel_user_uuid=None if row[7] is None else str(row[7]),
     )
 
@@ -63,7 +63,7 @@ class LinkStore(StorageConnection):
         ``panel_user_id`` and/or ``panel_user_uuid`` (at least one).  Committed before returning.  Returns the
         stored record.
         """
-        _check_user_id(discord_user_id)
+        check_user_id(discord_user_id)
         if panel_user_id is not None and (isinstance(panel_user_id, bool) or not isinstance(panel_user_id, int)):
             raise TypeError(f"panel_user_id must be an int or None, not {type(panel_user_id).__name__}")
         if panel_user_uuid is not None and (not isinstance(panel_user_uuid, str) or not panel_user_uuid):
@@ -72,14 +72,14 @@ class LinkStore(StorageConnection):
             raise ValueError("a link needs the panel account's id or its uuid")
         if not isinstance(panel_username, str):
             raise TypeError(f"panel_username must be a str, not {type(panel_username).__name__}")
-        key = _check_encrypted_key(encrypted_key)
+        key = check_encrypted_key(encrypted_key)
         account = LinkedAccount(
             discord_user_id=discord_user_id,
             panel_user_id=panel_user_id,
             panel_username=panel_username,
             is_panel_admin=bool(is_admin),
             encrypted_key=key,
-            linked_at=_now(),
+            linked_at=now(),
             last_used_at=None,
             panel_user_uuid=panel_user_uuid,
         )
@@ -96,7 +96,7 @@ class LinkStore(StorageConnection):
                     account.panel_username,
                     int(account.is_panel_admin),
                     account.encrypted_key,
-                    _to_text(account.linked_at),
+                    to_text(account.linked_at),
                     account.panel_user_uuid,
                 ),
             )
@@ -124,7 +124,7 @@ class LinkStore(StorageConnection):
                 "DELETE FROM linked_accounts WHERE discord_user_id = ? AND panel_user_id IS ? "
                 "AND panel_user_uuid IS ? AND linked_at = ?"
             )
-            params = (discord_user_id, only.panel_user_id, only.panel_user_uuid, _to_text(only.linked_at))
+            params = (discord_user_id, only.panel_user_id, only.panel_user_uuid, to_text(only.linked_at))
         async with self._write() as conn:
             cursor = await conn.execute(sql, params)
             removed = cursor.rowcount > 0
@@ -133,7 +133,7 @@ class LinkStore(StorageConnection):
 
     async def touch_last_used(self, discord_user_id: int, *, at: datetime | None = None) -> bool:
         """Record that the user's key was just used.  Returns ``False`` if the user is not linked."""
-        moment = _to_text(at or _now())
+        moment = to_text(at or now())
         async with self._write() as conn:
             cursor = await conn.execute(
                 "UPDATE linked_accounts SET last_used_at = ? WHERE discord_user_id = ?",
@@ -186,7 +186,7 @@ class LinkStore(StorageConnection):
             meanwhile), nothing is written and :class:`StorageConflictError` is raised.
         :returns: the number of rows updated.
         """
-        items = [(_check_user_id(uid), _check_encrypted_key(key)) for uid, key in mapping.items()]
+        items = [(check_user_id(uid), check_encrypted_key(key)) for uid, key in mapping.items()]
         updated = 0
         async with self._write() as conn:
             if expected is not None:

@@ -8,7 +8,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = ["AuditEntry", "LinkedAccount", "StorageConflictError", "StorageError"]
+__all__ = [
+    "AuditEntry",
+    "LinkedAccount",
+    "StorageConflictError",
+    "StorageError",
+    "check_encrypted_key",
+    "check_user_id",
+    "from_text",
+    "now",
+    "to_text",
+]
 
 _PLAINTEXT_KEY = re.compile(rb"^\s*(?:ptl[ac]|papp|pacc)_")
 
@@ -94,24 +104,28 @@ def _format_ids(ids: list[int], limit: int = 20) -> str:
     return shown
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """The current moment, timezone-aware (UTC)."""
     return datetime.now(UTC)
 
 
-def _to_text(moment: datetime) -> str:
+def to_text(moment: datetime) -> str:
+    """How a timestamp is stored: ISO 8601 in UTC with microseconds (so text order is time order)."""
     if moment.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _from_text(value: str | None) -> datetime | None:
+def from_text(value: str | None) -> datetime | None:
+    """A stored timestamp back as an aware datetime (a naive one is taken as UTC)."""
     if value is None:
         return None
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _check_user_id(value: int, name: str = "discord_user_id") -> int:
+def check_user_id(value: int, name: str = "discord_user_id") -> int:
+    """``value`` if it is a Discord snowflake (a positive 64-bit int), else ``TypeError``/``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if not 0 < value < 2**63:
@@ -119,7 +133,8 @@ def _check_user_id(value: int, name: str = "discord_user_id") -> int:
     return value
 
 
-def _check_encrypted_key(value: bytes) -> bytes:
+def check_encrypted_key(value: bytes) -> bytes:
+    """``value`` as bytes if it is a non-empty ciphertext, never a plaintext panel key."""
     if not isinstance(value, bytes | bytearray | memoryview):
         raise TypeError(f"encrypted_key must be bytes from KeyVault.encrypt, not {type(value).__name__}")
     data = bytes(value)
