@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from . import _transformers as t
-from ._application_routes import _created, _list_including
+from ._application_prelude import _created, _list_including
 from ._envelope import JsonDict, display_error, item, not_found, paginate
 from ._pelican_state import ROOT_ADMIN_ROLE, FakeRole
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
