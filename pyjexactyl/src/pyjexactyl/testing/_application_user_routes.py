@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -70,6 +71,21 @@ def _apply_user(ctx: Ctx, user: FakeUser) -> None:
     if ctx.has("root_admin"):
         user.root_admin = ctx.field("root_admin") in (True, 1, "1")
     user.updated_at = utcnow()
+
+
+def create_user_without_names(
+    ctx: Ctx, rules: list[tuple[str, Any]], apply: Callable[[Ctx, FakeUser], None]
+) -> web.StreamResponse:
+    """``POST /users`` on a panel whose users have no first and last names (Jexactyl v4, Pelican): validate
+    ``rules``, create the user with empty names (a random password unless one is given), ``apply`` the body."""
+    ctx.validate(rules)
+    store = ctx.store
+    user = store.create_user(str(ctx.field("username")).lower(), str(ctx.field("email")).lower(), first_name="")
+    user.last_name = ""
+    if not ctx.field("password"):
+        user.password = store.random_string(32)
+    apply(ctx, user)
+    return _created(ctx, t.app_user(store, user), f"users/{user.id}")
 
 
 @route("GET", "/users", acl=("users", R))

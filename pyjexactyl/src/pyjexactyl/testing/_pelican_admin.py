@@ -119,18 +119,10 @@ def delete_egg_by_uuid(ctx: Ctx) -> web.StreamResponse:
 
 # ================================================================================= database hosts
 def _host(host: FakeDatabaseHost) -> JsonDict:
-    return item(
-        "database_host",
-        {
-            "id": host.id,
-            "name": host.name,
-            "host": host.host,
-            "port": host.port,
-            "username": host.username,
-            "created_at": t.iso(host.created_at),
-            "updated_at": t.iso(host.updated_at),
-        },
-    )
+    """Pelican's ``database_host``: Pterodactyl's without ``node`` (a Pelican host serves a list of nodes)."""
+    body = t.app_database_host(host)
+    del body["attributes"]["node"]
+    return body
 
 
 _HOST_RULES: list[tuple[str, Any]] = [

@@ -18,9 +18,9 @@ from aiohttp import web
 
 from . import _client_routes as base_client
 from . import _transformers as t
-from ._application_prelude import _created
 from ._application_server_lifecycle_routes import create_server as base_create_server
 from ._application_user_routes import _user_rules as base_user_rules
+from ._application_user_routes import create_user_without_names
 from ._envelope import not_found
 from ._jexactyl_account import update_username
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
@@ -160,14 +160,7 @@ def _apply_user(ctx: Ctx, user: Any) -> None:
 @application.route("POST", "/users", acl=("users", 2))
 def create_user(ctx: Ctx) -> web.StreamResponse:
     """``POST /users``: no names, and ``root_admin`` is not taken (Pelican's admins hold a role)."""
-    ctx.validate(_user_rules(ctx, None))
-    store = ctx.store
-    user = store.create_user(str(ctx.field("username")).lower(), str(ctx.field("email")).lower(), first_name="")
-    user.last_name = ""
-    if not ctx.field("password"):
-        user.password = store.random_string(32)
-    _apply_user(ctx, user)
-    return _created(ctx, t.app_user(store, user), f"users/{user.id}")
+    return create_user_without_names(ctx, _user_rules(ctx, None), _apply_user)
 
 
 @application.route("PATCH", "/users/{user_id}", acl=("users", 2))
