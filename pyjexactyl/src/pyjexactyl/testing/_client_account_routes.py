@@ -24,10 +24,10 @@ from ._envelope import (
     validation_error,
 )
 from ._iprange import valid_range
+from ._permissions import PERMISSION_CATALOGUE
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._sshkeys import SSHKeyError, parse_public_key
 from ._state import FakeActivity, FakeServer, FakeSSHKey, utcnow
-from ._store import PERMISSION_CATALOGUE
 from ._validation import check, validate
 
 __all__ = ["ROUTES"]

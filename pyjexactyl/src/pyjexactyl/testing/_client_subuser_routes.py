@@ -14,8 +14,8 @@ from ._envelope import (
     forbidden,
     list_of,
 )
+from ._permissions import ALL_PERMISSIONS
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
-from ._store import ALL_PERMISSIONS
 
 __all__ = ["ROUTES"]
 

@@ -23,9 +23,9 @@ from ._application_user_routes import _user_rules as base_user_rules
 from ._application_user_routes import create_user_without_names
 from ._envelope import not_found
 from ._jexactyl_account import update_username
+from ._permissions import ALL_PERMISSIONS
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
-from ._store import ALL_PERMISSIONS
 
 __all__ = ["APPLICATION_ROUTES", "CLIENT_ROUTES", "REMOVED", "dropped"]
 
