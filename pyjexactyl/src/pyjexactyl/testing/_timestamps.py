@@ -1,10 +1,16 @@
-"""The panel's two timestamp formats: Carbon's ``toAtomString`` (transformers) and Laravel's model JSON."""
+"""The panel's clock (UTC, whole seconds) and its two timestamp formats: Carbon's ``toAtomString`` (transformers)
+and Laravel's model JSON."""
 
 from __future__ import annotations
 
 import datetime as _dt
 
-__all__ = ["iso", "raw_ts"]
+__all__ = ["iso", "raw_ts", "utcnow"]
+
+
+def utcnow() -> _dt.datetime:
+    """Return the current UTC time truncated to whole seconds (the panel stores seconds)."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
 
 
 def iso(value: _dt.datetime | None) -> str | None:
