@@ -84,9 +84,7 @@ class RequestPipeline:
         query = encode_query(params or {})
         if self._closed:
             shown = describe_path(path, query)
-            raise ClientClosedError(
-                f"The client was closed: {method} {shown} was not sent", method=method, path=shown
-            )
+            raise ClientClosedError(f"The client was closed: {method} {shown} was not sent", method=method, path=shown)
         policy = RetryPolicy(self._config, method, retry_post)
         try:
             raw = await self._send_once(method, path, query, json, data, content_type)
@@ -148,9 +146,7 @@ class RequestPipeline:
         async with self._concurrency:
             await limiter.acquire(self._config.max_retry_wait)
             started = time.perf_counter()
-            raw = await self._transport.send(
-                method, path, query=query, json=json, data=data, content_type=content_type
-            )
+            raw = await self._transport.send(method, path, query=query, json=json, data=data, content_type=content_type)
         elapsed = (time.perf_counter() - started) * 1000
         if self._config.debug:
             self._log.debug("%s %s %d %.1fms", method, describe_path(path, query), raw.status, elapsed)

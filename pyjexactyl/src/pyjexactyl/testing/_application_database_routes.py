@@ -8,9 +8,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._application_prelude import R, W, _created
-from ._envelope import (
-    list_of,
-)
+from ._envelope import list_of
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
 from ._validation import check

@@ -8,9 +8,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._application_prelude import R, W, _created, _filtered, _list_including
-from ._envelope import (
-    display_error,
-)
+from ._envelope import display_error
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
 from ._validation import check

@@ -6,9 +6,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._application_prelude import R, _list_including
-from ._envelope import (
-    list_of,
-)
+from ._envelope import list_of
 from ._routing import Ctx, Route, RouteTable, json_response
 
 __all__ = ["ROUTES"]

@@ -11,11 +11,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._application_prelude import NO_VIABLE_NODE, R, W, _created, _filtered, _list, _list_including
-from ._envelope import (
-    JsonDict,
-    display_error,
-    list_of,
-)
+from ._envelope import JsonDict, display_error, list_of
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import FakeNode, utcnow
 from ._validation import check

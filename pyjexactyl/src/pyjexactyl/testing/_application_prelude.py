@@ -9,13 +9,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ._envelope import (
-    BINDING_MISS,
-    JsonDict,
-    forbidden,
-    not_found,
-    paginate,
-)
+from ._envelope import BINDING_MISS, JsonDict, forbidden, not_found, paginate
 from ._routing import Ctx, Route, json_response
 from ._store import PanelStore
 

@@ -16,10 +16,7 @@ from ._application_server_routes import (
     _user_exists,
     _validate_environment,
 )
-from ._envelope import (
-    conflict,
-    display_error,
-)
+from ._envelope import conflict, display_error
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import FakeAllocation, FakeNode
 from ._validation import check

@@ -12,12 +12,7 @@ from aiohttp import web
 from . import _transformers as t
 from ._application_node_routes import _truthy
 from ._application_prelude import R, W, _filtered, _list_including
-from ._envelope import (
-    GENERIC_500,
-    PanelError,
-    display_error,
-    not_found,
-)
+from ._envelope import GENERIC_500, PanelError, display_error, not_found
 from ._routing import Ctx, Route, RouteTable, json_response
 from ._state import FakeEgg, FakeServer, utcnow
 from ._validation import check, parse_rules, validate

@@ -10,13 +10,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._client_prelude import SERVER, _log, _user_can
-from ._envelope import (
-    PanelError,
-    bad_request,
-    display_error,
-    item,
-    paginate,
-)
+from ._envelope import PanelError, bad_request, display_error, item, paginate
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import FakeBackup, FakeServer, utcnow
 from ._wings import signed_url, start_backup, start_restore

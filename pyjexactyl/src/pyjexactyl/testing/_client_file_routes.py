@@ -10,11 +10,7 @@ from aiohttp import web
 from . import _files as files
 from . import _transformers as t
 from ._client_prelude import SERVER, _log
-from ._envelope import (
-    display_error,
-    item,
-    list_of,
-)
+from ._envelope import display_error, item, list_of
 from ._routing import Ctx, Route, RouteTable, json_response, no_content, require_string_query
 from ._wings import daemon_error, signed_url
 

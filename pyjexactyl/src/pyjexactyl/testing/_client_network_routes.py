@@ -6,10 +6,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._client_prelude import SERVER, _log
-from ._envelope import (
-    display_error,
-    list_of,
-)
+from ._envelope import display_error, list_of
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 
 __all__ = ["ROUTES"]

@@ -6,14 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._envelope import (
-    BINDING_MISS,
-    NO_ACCESS,
-    NOT_FOR_SERVER,
-    conflict,
-    forbidden,
-    not_found,
-)
+from ._envelope import BINDING_MISS, NO_ACCESS, NOT_FOR_SERVER, conflict, forbidden, not_found
 from ._routing import Ctx, Route
 from ._state import FakeServer
 

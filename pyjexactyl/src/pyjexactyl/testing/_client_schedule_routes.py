@@ -9,12 +9,7 @@ from aiohttp import web
 from . import _transformers as t
 from ._client_prelude import SERVER, _log, _user_can
 from ._cron import CronError, next_run
-from ._envelope import (
-    PanelError,
-    display_error,
-    forbidden,
-    list_of,
-)
+from ._envelope import PanelError, display_error, forbidden, list_of
 from ._routing import Ctx, Route, RouteTable, accepted_empty_array, json_response, no_content
 from ._state import FakeSchedule, FakeTask, utcnow
 from ._wings import console_command, power

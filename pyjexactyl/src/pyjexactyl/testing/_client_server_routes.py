@@ -10,13 +10,7 @@ from aiohttp import web
 from . import _transformers as t
 from ._client_account_routes import _activity_list
 from ._client_prelude import SERVER, _log, _user_can, gate_detail
-from ._envelope import (
-    PanelError,
-    conflict,
-    display_error,
-    forbidden,
-    list_of,
-)
+from ._envelope import PanelError, conflict, display_error, forbidden, list_of
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
 from ._validation import check

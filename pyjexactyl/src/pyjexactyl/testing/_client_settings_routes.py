@@ -8,12 +8,7 @@ from aiohttp import web
 
 from . import _transformers as t
 from ._client_prelude import SERVER, _log
-from ._envelope import (
-    PanelError,
-    bad_request,
-    list_of,
-    validation_error,
-)
+from ._envelope import PanelError, bad_request, list_of, validation_error
 from ._routing import Ctx, Route, RouteTable, accepted_empty_array, json_response, no_content
 from ._state import utcnow
 from ._validation import MISSING, check, parse_rules, validate

@@ -11,11 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from ._validation_rules import (
-    is_alpha,
-    is_ip,
-    timezones,
-)
+from ._validation_rules import is_alpha, is_ip, timezones
 
 __all__ = ["MISSING", "UnknownRuleError", "get_path", "php_regex"]
 
