@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from .embeds import STATE_COLOURS, STATE_DOTS, UNKNOWN_DOT, clip, escape, human_
 from .renewal import renewal_days, renewal_line, suspended_for_renewal
 from .servers import plain_text
 
-__all__ = ["GATED_STATES", "primary_address", "status_card"]
+__all__ = ["GATED_STATES", "LIVE_STATES", "Allocation", "primary_address", "status_card", "usage_fields"]
 
 NAME_MAX = 100
 BAR_WIDTH = 12
@@ -109,23 +110,96 @@ def primary_address(details: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _cpu(cpu: float, limit: float) -> str:
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """What a server is allocated (0 means no limit): CPU in percent of one core, memory and disk in bytes.
+
+    Example:
+        >>> Allocation.of({"limits": {"cpu": 200, "memory": 1024, "disk": 0}}).memory
+        1073741824.0
+    """
+
+    cpu: float
+    memory: float
+    disk: float
+
+    @classmethod
+    def of(cls, details: Mapping[str, Any]) -> Allocation:
+        """Reads ``limits`` (``cpu`` percent, ``memory`` and ``disk`` MiB) from ``GET /servers/{id}``."""
+        limits = details.get("limits") or {}
+        mib = 1024 * 1024
+        return cls(_number(limits.get("cpu")), _number(limits.get("memory")) * mib, _number(limits.get("disk")) * mib)
+
+    def line(self) -> str:
+        """``CPU 200% (2 cores) · memory 1.0 GiB · disk no limit``."""
+        cpu = f"CPU {self.cpu:.0f}% ({_cores(self.cpu)})" if self.cpu > 0 else "CPU no limit"
+        memory = f"memory {human_bytes(self.memory)}" if self.memory > 0 else "memory no limit"
+        disk = f"disk {human_bytes(self.disk)}" if self.disk > 0 else "disk no limit"
+        return f"{cpu} · {memory} · {disk}"
+
+
+def _cpu(cpu: float, limit: float | None) -> str:
+    if limit is None:
+        return _percent(cpu)
     if limit <= 0:
         return f"{_percent(cpu)} (no limit; 100% is one full core)"
     return f"{_percent(cpu)} of {limit:.0f}% ({_cores(limit)})\n{_bar(cpu, limit)}"
 
 
-def _amount(used: float, limit: float) -> str:
+def _amount(used: float, limit: float | None) -> str:
+    if limit is None:
+        return human_bytes(used)
     if limit <= 0:
         return f"{human_bytes(used)} (no limit)"
     return f"{human_bytes(used)} of {human_bytes(limit)}\n{_bar(used, limit)}"
 
 
-def _allocated(cpu_limit: float, memory_limit: float, disk_limit: float) -> str:
-    cpu = f"CPU {cpu_limit:.0f}% ({_cores(cpu_limit)})" if cpu_limit > 0 else "CPU no limit"
-    memory = f"memory {human_bytes(memory_limit)}" if memory_limit > 0 else "memory no limit"
-    disk = f"disk {human_bytes(disk_limit)}" if disk_limit > 0 else "disk no limit"
-    return f"{cpu} · {memory} · {disk}"
+def usage_fields(
+    state: str, resources: Mapping[str, Any], allocation: Allocation | None
+) -> list[tuple[str, str, bool]]:
+    """The usage fields that follow "State" on a status card and a status board, so both read the same.
+
+    A server that runs shows uptime, CPU against its limit, memory, disk (with bars) and network; an offline one
+    shows what it is allocated and the disk it takes, and no empty bars.
+
+    Args:
+        state: The power state (``running``, ``starting``, ``stopping``, ``offline``…).
+        resources: Usage as ``GET /servers/{id}/resources`` names it (``cpu_absolute``, ``memory_bytes``,
+            ``disk_bytes``, ``network_rx_bytes``, ``network_tx_bytes``, ``uptime`` in ms).
+        allocation: The server's limits, or ``None`` while they are not known yet (figures show without a limit).
+
+    Example:
+        >>> [name for name, _, _ in usage_fields("offline", {"disk_bytes": 5}, None)]
+        ['Disk in use']
+    """
+    disk = _number(resources.get("disk_bytes"))
+    cpu_limit, memory_limit, disk_limit = (
+        (None, None, None) if allocation is None else (allocation.cpu, allocation.memory, allocation.disk)
+    )
+    fields: list[tuple[str, str, bool]] = []
+    if state in LIVE_STATES:
+        uptime = _number(resources.get("uptime"))
+        fields.append(("Uptime", "under a second" if 0 < uptime < 1000 else human_duration(uptime), True))
+        fields.append(("CPU", _cpu(_number(resources.get("cpu_absolute")), cpu_limit), False))
+        fields.append(("Memory", _amount(_number(resources.get("memory_bytes")), memory_limit), False))
+        fields.append(("Disk", _amount(disk, disk_limit), False))
+        fields.append(
+            (
+                "Network",
+                f"↓ {human_bytes(_number(resources.get('network_rx_bytes')))} received · "
+                f"↑ {human_bytes(_number(resources.get('network_tx_bytes')))} sent",
+                False,
+            )
+        )
+        return fields
+    # offline: nothing in use, so no bars; what it is allocated, and the disk it takes
+    if allocation is not None:
+        fields.append(("Allocated", allocation.line(), False))
+    shown = human_bytes(disk)
+    if disk_limit is not None and disk_limit > 0:
+        shown += f" of {human_bytes(disk_limit)}"
+    fields.append(("Disk in use", shown, False))
+    return fields
 
 
 def status_card(
@@ -151,10 +225,7 @@ def status_card(
     read_at = read_at or datetime.now(UTC)
     name = plain_text(str(details.get("name") or details.get("identifier") or "?"))
     identifier = str(details.get("identifier") or "")
-    limits = details.get("limits") or {}
-    cpu_limit = _number(limits.get("cpu"))
-    memory_limit = _number(limits.get("memory")) * 1024 * 1024
-    disk_limit = _number(limits.get("disk")) * 1024 * 1024
+    allocation = Allocation.of(details)
     gate = gate_of(details)
     state = str((usage or {}).get("current_state") or "unknown")
 
@@ -174,31 +245,12 @@ def status_card(
             text = suspended_for_renewal(renewal)
         dot, colour = icon, GATED_COLOUR
         fields.append(("State", f"{icon} {text}", False))
-        fields.append(("Allocated", _allocated(cpu_limit, memory_limit, disk_limit), False))
+        fields.append(("Allocated", allocation.line(), False))
     else:
-        resources = usage.get("resources") or {}
         dot = STATE_DOTS.get(state, UNKNOWN_DOT)
         colour = STATE_COLOURS.get(state, discord.Colour.light_grey())
-        disk = _number(resources.get("disk_bytes"))
         fields.append(("State", f"{dot} {escape(state)}", True))
-        if state in LIVE_STATES:
-            uptime = _number(resources.get("uptime"))
-            fields.append(("Uptime", "under a second" if 0 < uptime < 1000 else human_duration(uptime), True))
-            fields.append(("CPU", _cpu(_number(resources.get("cpu_absolute")), cpu_limit), False))
-            fields.append(("Memory", _amount(_number(resources.get("memory_bytes")), memory_limit), False))
-            fields.append(("Disk", _amount(disk, disk_limit), False))
-            fields.append(
-                (
-                    "Network",
-                    f"↓ {human_bytes(_number(resources.get('network_rx_bytes')))} received · "
-                    f"↑ {human_bytes(_number(resources.get('network_tx_bytes')))} sent",
-                    False,
-                )
-            )
-        else:  # offline: nothing in use, so no bars; what it is allocated, and the disk it takes
-            fields.append(("Allocated", _allocated(cpu_limit, memory_limit, disk_limit), False))
-            used = f"{human_bytes(disk)} of {human_bytes(disk_limit)}" if disk_limit > 0 else human_bytes(disk)
-            fields.append(("Disk in use", used, False))
+        fields += usage_fields(state, usage.get("resources") or {}, allocation)
     return make_embed(
         f"{dot} {escape(clip(name, NAME_MAX))}",
         "\n".join(lines),

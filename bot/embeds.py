@@ -71,15 +71,6 @@ def human_bytes(value: float | int | None) -> str:
     return f"{amount:.1f} TiB"  # pragma: no cover
 
 
-def bar(used: float, limit: float, width: int = 12) -> str:
-    """A text bar such as ``▰▰▰▱▱▱▱▱▱▱▱▱ 25%``; an unlimited limit (0) shows no bar."""
-    if limit <= 0:
-        return "unlimited"
-    ratio = max(0.0, min(used / limit, 1.0))
-    filled = round(ratio * width)
-    return "▰" * filled + "▱" * (width - filled) + f" {used / limit:.0%}"
-
-
 def human_duration(milliseconds: int | float) -> str:
     """``90061000`` → ``1d 1h 1m``."""
     seconds = int(milliseconds // 1000)

@@ -14,17 +14,15 @@ from typing import Any
 
 import discord
 
-from bot.cards import primary_address
+from bot.cards import Allocation, primary_address, usage_fields
 from bot.config import DEFAULT_RENEWAL_WARN_DAYS
 from bot.embeds import (
     STATE_COLOURS,
     STATE_DOTS,
     UNKNOWN_DOT,
-    bar,
     clip,
     escape,
     human_bytes,
-    human_duration,
     make_embed,
 )
 from bot.renewal import renewal_days, renewal_line
@@ -91,13 +89,6 @@ def address_of(details: Mapping[str, Any] | None) -> str | None:
     return primary_address(details or {})
 
 
-def _limits(details: Mapping[str, Any] | None) -> tuple[float, float, float]:
-    """CPU limit (percent), memory and disk limits (bytes) from the details; 0 means no limit or unknown."""
-    limits = (details or {}).get("limits") or {}
-    mib = 1024 * 1024
-    return _number(limits.get("cpu")), _number(limits.get("memory")) * mib, _number(limits.get("disk")) * mib
-
-
 def _health_line(snapshot: FeedSnapshot, banner: str | None) -> str | None:
     if banner:
         return f"⏸️ {banner}: the values below are the last ones read."
@@ -143,23 +134,17 @@ def board_embed(
         lines.append(health)
     lines.append(f"Updated {_ts(snapshot.updated_at)}")
     stats = snapshot.stats
-    cpu_limit, memory_limit, disk_limit = _limits(details)
     fields: list[tuple[str, str, bool]] = [("State", f"{STATE_DOTS.get(state, UNKNOWN_DOT)} {escape(state)}", True)]
-    if stats is not None:
-        running = state in ("starting", "running", "stopping")
-        uptime = stats.uptime_ms if running else 0
-        fields.append(("Uptime", "under a second" if 0 < uptime < 1000 else human_duration(uptime), True))
-        memory_limit = memory_limit or float(stats.memory_limit_bytes)
-        fields += [
-            ("CPU", _usage(f"{stats.cpu_absolute:.1f}%", stats.cpu_absolute, cpu_limit, f"{cpu_limit:.0f}%"), False),
-            ("Memory", _usage(human_bytes(stats.memory_bytes), stats.memory_bytes, memory_limit), False),
-            ("Disk", _usage(human_bytes(stats.disk_bytes), stats.disk_bytes, disk_limit), False),
-            (
-                "Network",
-                f"↓ {human_bytes(stats.network_rx_bytes)} received · ↑ {human_bytes(stats.network_tx_bytes)} sent",
-                False,
-            ),
-        ]
+    if stats is not None:  # the same fields as the status card (bot.cards), from Wings' figures
+        resources = {
+            "cpu_absolute": stats.cpu_absolute,
+            "memory_bytes": stats.memory_bytes,
+            "disk_bytes": stats.disk_bytes,
+            "network_rx_bytes": stats.network_rx_bytes,
+            "network_tx_bytes": stats.network_tx_bytes,
+            "uptime": stats.uptime_ms,
+        }
+        fields += usage_fields(state, resources, Allocation.of(details) if details is not None else None)
     return make_embed(
         f"{dot} {server_name(snapshot, fallback_name)}",
         "\n".join(lines),
@@ -167,12 +152,6 @@ def board_embed(
         fields=fields,
         footer=f"Live status board · usage every {interval:g} s, state changes as they happen",
     )
-
-
-def _usage(used_text: str, used: float, limit: float, limit_text: str | None = None) -> str:
-    if limit <= 0:
-        return f"{used_text} (no limit)"
-    return f"{used_text} of {limit_text or human_bytes(limit)}\n{bar(used, limit)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +252,7 @@ def alert_embed(
         text = f"Its node answers again; the server is {STATE_DOTS.get(state, UNKNOWN_DOT)} {escape(state)}."
         colour = discord.Colour.green()
     else:  # disk
-        _, _, disk_limit = _limits(snapshot.details)
+        disk_limit = Allocation.of(snapshot.details or {}).disk
         used = snapshot.stats.disk_bytes if snapshot.stats is not None else 0
         share = used / disk_limit if disk_limit > 0 else 0.0
         title = f"💾 {name} is running out of disk"
