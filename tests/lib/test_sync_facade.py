@@ -9,23 +9,8 @@ from typing import Any
 
 from pyjexactyl import AsyncJexactyl, Jexactyl, PaginatedResponse
 from pyjexactyl._endpoints.base import Namespace
+from pyjexactyl._gen_sync_types import ROOTS
 from pyjexactyl.testing import FakePanel
-
-ROOTS = (
-    "client",
-    "locations",
-    "nests",
-    "nodes",
-    "servers",
-    "user",
-    "users",
-    "approvals",
-    "eggs",
-    "database_hosts",
-    "mounts",
-    "roles",
-    "plugins",
-)
 
 
 def walk(namespace: Namespace, path: str) -> Iterator[tuple[str, Any]]:

@@ -25,23 +25,8 @@ import pyjexactyl
 import pyjexactyl.events
 from pyjexactyl import AsyncJexactyl, ConsoleSession, _sync_types
 from pyjexactyl._endpoints.base import Namespace
-from pyjexactyl._gen_sync_types import REGENERATE, TARGET, generate, main, translate_return, wrapped_classes
+from pyjexactyl._gen_sync_types import REGENERATE, ROOTS, TARGET, generate, main, translate_return, wrapped_classes
 
-ROOTS = (
-    "client",
-    "locations",
-    "nests",
-    "nodes",
-    "servers",
-    "user",
-    "users",
-    "approvals",
-    "eggs",
-    "database_hosts",
-    "mounts",
-    "roles",
-    "plugins",
-)
 REPO = Path(pyjexactyl.__file__).resolve().parents[1]
 
 

@@ -2334,6 +2334,77 @@ class SyncServers(Protocol):
 
     # pyjexactyl._endpoints.application.servers.Servers
 
+    def list_server_databases(
+        self, server_id: int | str, includes: Includes = None, params: Params = None
+    ) -> PaginatedResponse:
+        """Lists a server's databases (the panel sends them all on one page).
+
+        Args:
+            server_id(int): Panel server ID.
+            includes(list|tuple): Relationships to add: ``password``, ``host``.
+            params(dict): Extra query parameters.
+
+        Example:
+            >>> api.servers.list_server_databases(53, includes=['host']).collect()  # doctest: +SKIP
+        """
+
+    def get_server_database_info(
+        self, server_id: int | str, database_id: int | str, includes: Includes = None, params: Params = None
+    ) -> dict[str, Any]:
+        """Gets one of a server's databases.
+
+        Args:
+            server_id(int): Panel server ID.
+            database_id(int): Database ID.
+            includes(list|tuple): Relationships to add: ``password``, ``host``.
+            params(dict): Extra query parameters.
+
+        Returns:
+            ``{'object': 'server_database', 'attributes': {'id': 1, 'server': 53, 'host': 1, 'database':
+            's53_main', 'username': ..., 'remote': '%', ...}}``
+
+        Example:
+            >>> api.servers.get_server_database_info(53, 1, includes=['password'])  # doctest: +SKIP
+        """
+
+    def create_server_database(self, server_id: int | str, database: str, remote: str, host: int) -> dict[str, Any]:
+        """Creates a database for a server on a database host.
+
+        Args:
+            server_id(int): Panel server ID.
+            database(str): Name, 1-48 letters, digits, ``-`` or ``_`` (stored as ``s<server>_<name>``).
+            remote(str): Hosts allowed to connect, e.g. ``'%'`` for any or ``'10.0.0.%'``.
+            host(int): ID of the database host.
+
+        Returns:
+            The new ``server_database`` envelope; ``meta.resource`` holds its URL.
+
+        Example:
+            >>> api.servers.create_server_database(53, 'main', '%', 1)  # doctest: +SKIP
+        """
+
+    def reset_server_database_password(self, server_id: int | str, database_id: int | str) -> None:
+        """Gives a server's database a new random password.
+
+        Args:
+            server_id(int): Panel server ID.
+            database_id(int): Database ID.
+
+        Example:
+            >>> api.servers.reset_server_database_password(53, 1)  # doctest: +SKIP
+        """
+
+    def delete_server_database(self, server_id: int | str, database_id: int | str) -> None:
+        """Deletes one of a server's databases.
+
+        Args:
+            server_id(int): Panel server ID.
+            database_id(int): Database ID.
+
+        Example:
+            >>> api.servers.delete_server_database(53, 1)  # doctest: +SKIP
+        """
+
     def transfer_server(
         self, server_id: int | str, node_id: int, allocation_id: int, additional_allocations: list[int] | None = None
     ) -> None:
@@ -2365,49 +2436,6 @@ class SyncServers(Protocol):
 
         Example:
             >>> api.servers.cancel_transfer(53)  # doctest: +SKIP
-        """
-
-    def list_servers(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
-        """Lists every server (paginated, 50 per page by default).
-
-        Args:
-            includes(list|tuple): Relationships to add: ``allocations``, ``user``, ``subusers``, ``nest``,
-                ``egg``, ``variables``, ``location``, ``node``, ``databases``.
-            params(dict): Extra query parameters, e.g. ``{'per_page': 9001}``, ``{'filter[name]': 'lobby'}``,
-                ``{'sort': '-id'}``.
-
-        Example:
-            >>> api.servers.list_servers(includes=('egg', 'nest'))  # doctest: +SKIP
-        """
-
-    def get_server_info(
-        self,
-        server_id: int | str | None = None,
-        external_id: str | None = None,
-        detail: bool = False,
-        includes: Includes = None,
-        params: Params = None,
-    ) -> dict[str, Any]:
-        """Gets one server by panel ID or by external ID.
-
-        Args:
-            server_id(int): Panel server ID (the numeric ``id``, not the identifier).
-            external_id(str): The server's ID in another system (e.g. WHMCS).
-            detail(bool): Return the whole envelope instead of only the ``attributes``.
-            includes(list|tuple): Relationships to add: ``allocations``, ``user``, ``subusers``, ``nest``,
-                ``egg``, ``variables``, ``location``, ``node``, ``databases``.
-            params(dict): Extra query parameters.
-
-        Returns:
-            The server's attributes: ``{'id': 53, 'uuid': ..., 'identifier': ..., 'name': ..., 'limits':
-            {...}, 'feature_limits': {...}, 'user': 1, 'node': 1, 'allocation': 7, 'egg': 3, 'container':
-            {...}, ...}`` (the whole envelope with ``detail=True``).
-
-        Raises:
-            InvalidArgumentError: neither or both of ``server_id`` and ``external_id`` given.
-
-        Example:
-            >>> api.servers.get_server_info(server_id=53, includes=['user', 'subusers', 'location'])  # doctest: +SKIP
         """
 
     def create_server(
@@ -2498,6 +2526,49 @@ class SyncServers(Protocol):
             >>> api.servers.create_server(name='My Paper Server', user_id=1, nest_id=1,
             ...                           egg_id=3, memory_limit=8000, swap_limit=0,
             ...                           backup_limit=0, disk_limit=0, location_ids=[1])  # doctest: +SKIP
+        """
+
+    def list_servers(self, includes: Includes = None, params: Params = None) -> PaginatedResponse:
+        """Lists every server (paginated, 50 per page by default).
+
+        Args:
+            includes(list|tuple): Relationships to add: ``allocations``, ``user``, ``subusers``, ``nest``,
+                ``egg``, ``variables``, ``location``, ``node``, ``databases``.
+            params(dict): Extra query parameters, e.g. ``{'per_page': 9001}``, ``{'filter[name]': 'lobby'}``,
+                ``{'sort': '-id'}``.
+
+        Example:
+            >>> api.servers.list_servers(includes=('egg', 'nest'))  # doctest: +SKIP
+        """
+
+    def get_server_info(
+        self,
+        server_id: int | str | None = None,
+        external_id: str | None = None,
+        detail: bool = False,
+        includes: Includes = None,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Gets one server by panel ID or by external ID.
+
+        Args:
+            server_id(int): Panel server ID (the numeric ``id``, not the identifier).
+            external_id(str): The server's ID in another system (e.g. WHMCS).
+            detail(bool): Return the whole envelope instead of only the ``attributes``.
+            includes(list|tuple): Relationships to add: ``allocations``, ``user``, ``subusers``, ``nest``,
+                ``egg``, ``variables``, ``location``, ``node``, ``databases``.
+            params(dict): Extra query parameters.
+
+        Returns:
+            The server's attributes: ``{'id': 53, 'uuid': ..., 'identifier': ..., 'name': ..., 'limits':
+            {...}, 'feature_limits': {...}, 'user': 1, 'node': 1, 'allocation': 7, 'egg': 3, 'container':
+            {...}, ...}`` (the whole envelope with ``detail=True``).
+
+        Raises:
+            InvalidArgumentError: neither or both of ``server_id`` and ``external_id`` given.
+
+        Example:
+            >>> api.servers.get_server_info(server_id=53, includes=['user', 'subusers', 'location'])  # doctest: +SKIP
         """
 
     def update_server_details(
@@ -2641,77 +2712,6 @@ class SyncServers(Protocol):
 
         Example:
             >>> api.servers.delete_server(53)  # doctest: +SKIP
-        """
-
-    def list_server_databases(
-        self, server_id: int | str, includes: Includes = None, params: Params = None
-    ) -> PaginatedResponse:
-        """Lists a server's databases (the panel sends them all on one page).
-
-        Args:
-            server_id(int): Panel server ID.
-            includes(list|tuple): Relationships to add: ``password``, ``host``.
-            params(dict): Extra query parameters.
-
-        Example:
-            >>> api.servers.list_server_databases(53, includes=['host']).collect()  # doctest: +SKIP
-        """
-
-    def get_server_database_info(
-        self, server_id: int | str, database_id: int | str, includes: Includes = None, params: Params = None
-    ) -> dict[str, Any]:
-        """Gets one of a server's databases.
-
-        Args:
-            server_id(int): Panel server ID.
-            database_id(int): Database ID.
-            includes(list|tuple): Relationships to add: ``password``, ``host``.
-            params(dict): Extra query parameters.
-
-        Returns:
-            ``{'object': 'server_database', 'attributes': {'id': 1, 'server': 53, 'host': 1, 'database':
-            's53_main', 'username': ..., 'remote': '%', ...}}``
-
-        Example:
-            >>> api.servers.get_server_database_info(53, 1, includes=['password'])  # doctest: +SKIP
-        """
-
-    def create_server_database(self, server_id: int | str, database: str, remote: str, host: int) -> dict[str, Any]:
-        """Creates a database for a server on a database host.
-
-        Args:
-            server_id(int): Panel server ID.
-            database(str): Name, 1-48 letters, digits, ``-`` or ``_`` (stored as ``s<server>_<name>``).
-            remote(str): Hosts allowed to connect, e.g. ``'%'`` for any or ``'10.0.0.%'``.
-            host(int): ID of the database host.
-
-        Returns:
-            The new ``server_database`` envelope; ``meta.resource`` holds its URL.
-
-        Example:
-            >>> api.servers.create_server_database(53, 'main', '%', 1)  # doctest: +SKIP
-        """
-
-    def reset_server_database_password(self, server_id: int | str, database_id: int | str) -> None:
-        """Gives a server's database a new random password.
-
-        Args:
-            server_id(int): Panel server ID.
-            database_id(int): Database ID.
-
-        Example:
-            >>> api.servers.reset_server_database_password(53, 1)  # doctest: +SKIP
-        """
-
-    def delete_server_database(self, server_id: int | str, database_id: int | str) -> None:
-        """Deletes one of a server's databases.
-
-        Args:
-            server_id(int): Panel server ID.
-            database_id(int): Database ID.
-
-        Example:
-            >>> api.servers.delete_server_database(53, 1)  # doctest: +SKIP
         """
 
 

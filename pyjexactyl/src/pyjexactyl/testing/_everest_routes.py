@@ -15,8 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from . import _application_routes as base_application
 from . import _transformers as t
+from ._application_server_lifecycle_routes import create_server as base_create_server
+from ._application_user_routes import _user_rules as base_user_rules
+from ._application_user_routes import create_user_without_names
 from ._envelope import GENERIC_500, PanelError, display_error, include, item, list_of, not_found
 from ._jexactyl_state import FakeTicket, FakeTicketMessage
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
@@ -126,7 +128,7 @@ def delete_ticket(ctx: Ctx) -> web.StreamResponse:
 
 # ================================================================================= application
 def _user_rules(ctx: Ctx, ignore: Any) -> list[tuple[str, Any]]:
-    rules = base_application._user_rules(ctx, ignore)
+    rules = base_user_rules(ctx, ignore)
     return [(name, spec) for name, spec in rules if name not in ("first_name", "last_name")]
 
 
@@ -145,14 +147,7 @@ def _apply_user(ctx: Ctx, user: Any) -> None:
 @application.route("POST", "/users", acl=("users", W))
 def create_user(ctx: Ctx) -> web.StreamResponse:
     """``POST /users``: no names."""
-    ctx.validate(_user_rules(ctx, None))
-    store = ctx.store
-    user = store.create_user(str(ctx.field("username")).lower(), str(ctx.field("email")).lower(), first_name="")
-    user.last_name = ""
-    if not ctx.field("password"):
-        user.password = store.random_string(32)
-    _apply_user(ctx, user)
-    return base_application._created(ctx, t.app_user(store, user), f"users/{user.id}")
+    return create_user_without_names(ctx, _user_rules(ctx, None), _apply_user)
 
 
 @application.route("PATCH", "/users/{user_id}", acl=("users", W))
@@ -205,7 +200,7 @@ def create_server(ctx: Ctx) -> web.StreamResponse:
         feature_limits={k: v for k, v in features.items() if k != "subusers"},
     )
     ctx.data = data
-    response = base_application.create_server(ctx)
+    response = base_create_server(ctx)
     server = max(store.servers.values(), key=lambda s: s.id)
     server.subuser_limit = features.get("subusers")
     return json_response(t.app_server(store, server), status=response.status)

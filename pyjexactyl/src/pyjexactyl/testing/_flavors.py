@@ -37,13 +37,14 @@ class FlavorSpec:
 
 
 def _jexactyl_routes() -> list[Route]:
-    from . import _jexactyl_account, _jexactyl_admin, _jexactyl_core, _jexactyl_store
+    from . import _jexactyl_account, _jexactyl_admin, _jexactyl_core, _jexactyl_server_extras, _jexactyl_store
 
     return [
         *_jexactyl_core.CLIENT_ROUTES,
         *_jexactyl_core.APPLICATION_ROUTES,
         *_jexactyl_account.ROUTES,
         *_jexactyl_store.CLIENT_ROUTES,
+        *_jexactyl_server_extras.CLIENT_ROUTES,
         *_jexactyl_admin.ROUTES,
     ]
 

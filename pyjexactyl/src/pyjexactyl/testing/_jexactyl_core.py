@@ -7,12 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from ._client_routes import _activity_list, _log
+from ._client_account_routes import _activity_list
+from ._client_prelude import _log
 from ._envelope import bad_request, item
 from ._jexactyl_store import refund_resources
+from ._permissions import PERMISSION_CATALOGUE
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
-from ._store import PERMISSION_CATALOGUE
 from ._wings import start_restore
 
 __all__ = ["APPLICATION_ROUTES", "CLIENT_ROUTES", "JEXACTYL_PERMISSIONS"]

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from . import _transformers as t
-from ._application_routes import _created, _list_including
+from ._application_prelude import _created, _list_including
 from ._envelope import JsonDict, display_error, item, not_found, paginate
 from ._pelican_state import ROOT_ADMIN_ROLE, FakeRole
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
@@ -119,18 +119,10 @@ def delete_egg_by_uuid(ctx: Ctx) -> web.StreamResponse:
 
 # ================================================================================= database hosts
 def _host(host: FakeDatabaseHost) -> JsonDict:
-    return item(
-        "database_host",
-        {
-            "id": host.id,
-            "name": host.name,
-            "host": host.host,
-            "port": host.port,
-            "username": host.username,
-            "created_at": t.iso(host.created_at),
-            "updated_at": t.iso(host.updated_at),
-        },
-    )
+    """Pelican's ``database_host``: Pterodactyl's without ``node`` (a Pelican host serves a list of nodes)."""
+    body = t.app_database_host(host)
+    del body["attributes"]["node"]
+    return body
 
 
 _HOST_RULES: list[tuple[str, Any]] = [

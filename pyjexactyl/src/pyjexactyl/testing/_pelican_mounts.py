@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from . import _transformers as t
-from ._application_routes import _created
+from ._application_prelude import _created
 from ._envelope import JsonDict, display_error, item, list_of, not_found
 from ._pelican_admin import _find, _page
 from ._pelican_state import FakeMount

@@ -16,14 +16,16 @@ from typing import Any
 
 from aiohttp import web
 
-from . import _application_routes as base_application
 from . import _client_routes as base_client
 from . import _transformers as t
+from ._application_server_lifecycle_routes import create_server as base_create_server
+from ._application_user_routes import _user_rules as base_user_rules
+from ._application_user_routes import create_user_without_names
 from ._envelope import not_found
 from ._jexactyl_account import update_username
+from ._permissions import ALL_PERMISSIONS
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
-from ._store import ALL_PERMISSIONS
 
 __all__ = ["APPLICATION_ROUTES", "CLIENT_ROUTES", "REMOVED", "dropped"]
 
@@ -139,7 +141,7 @@ def set_description(ctx: Ctx) -> web.StreamResponse:
 
 # ================================================================================= application
 def _user_rules(ctx: Ctx, ignore: Any) -> list[tuple[str, Any]]:
-    rules = base_application._user_rules(ctx, ignore)
+    rules = base_user_rules(ctx, ignore)
     return [(name, spec) for name, spec in rules if name not in ("first_name", "last_name", "root_admin")]
 
 
@@ -158,14 +160,7 @@ def _apply_user(ctx: Ctx, user: Any) -> None:
 @application.route("POST", "/users", acl=("users", 2))
 def create_user(ctx: Ctx) -> web.StreamResponse:
     """``POST /users``: no names, and ``root_admin`` is not taken (Pelican's admins hold a role)."""
-    ctx.validate(_user_rules(ctx, None))
-    store = ctx.store
-    user = store.create_user(str(ctx.field("username")).lower(), str(ctx.field("email")).lower(), first_name="")
-    user.last_name = ""
-    if not ctx.field("password"):
-        user.password = store.random_string(32)
-    _apply_user(ctx, user)
-    return base_application._created(ctx, t.app_user(store, user), f"users/{user.id}")
+    return create_user_without_names(ctx, _user_rules(ctx, None), _apply_user)
 
 
 @application.route("PATCH", "/users/{user_id}", acl=("users", 2))
@@ -193,7 +188,7 @@ def create_server(ctx: Ctx) -> web.StreamResponse:
         deploy = {k: v for k, v in deploy.items() if k != "tags"}
         data["deploy"] = {**deploy, "locations": []}
     ctx.data = data
-    return base_application.create_server(ctx)
+    return base_create_server(ctx)
 
 
 CLIENT_ROUTES: list[Route] = [*_throttled(), *client.routes]
