@@ -22,17 +22,35 @@ def only_request(panel: FakePanel, before: int) -> RecordedRequest:
     return new[0]
 
 
+def error(status: int, code: str, detail: str) -> dict[str, Any]:
+    """The panel's error envelope with one error, as a test expects it."""
+    return {"errors": [{"code": code, "status": str(status), "detail": detail}]}
+
+
 async def call(
-    panel: FakePanel, method: str, path: str, *, key: FakeUser | str | None = None, **kwargs: Any
+    panel: FakePanel,
+    method: str,
+    path: str,
+    *,
+    key: FakeUser | str | None = None,
+    auth: bool = True,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
 ) -> tuple[int, Any, Any]:
-    """One raw HTTP request to ``panel`` (``key``: a user or bearer token, the seeded user by default).
+    """One raw HTTP request to ``panel``, redirects not followed (a test sees what the panel answered).
+
+    Args:
+        key: A user or bearer token (default: the seeded user).
+        auth: ``False`` sends none of ``panel.auth_headers`` (no token, no ``Accept``), only ``headers``.
+        headers: Headers added to (or, with ``auth=False``, instead of) the authentication headers.
 
     Returns ``(status, body, headers)`` with a JSON body decoded and any other body (or a JSON-typed body
     that is not JSON) as text.
     """
-    headers = {**panel.auth_headers(key), **kwargs.pop("headers", {})}
+    sent = {**(panel.auth_headers(key) if auth else {}), **(headers or {})}
+    kwargs.setdefault("allow_redirects", False)
     async with aiohttp.ClientSession() as http:
-        async with http.request(method, panel.url + path, headers=headers, **kwargs) as resp:
+        async with http.request(method, panel.url + path, headers=sent, **kwargs) as resp:
             raw = await resp.read()
             body: Any = None
             if raw:

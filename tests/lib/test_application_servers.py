@@ -1,4 +1,5 @@
-"""Application API ``api.servers`` against the fake panel over real HTTP."""
+"""Application API ``api.servers`` against the fake panel over real HTTP: reading, updating, actions, paths
+(creation: ``test_application_server_creation.py``; databases: ``test_application_server_databases.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import pytest
 
 from pyjexactyl import AsyncJexactyl
 from pyjexactyl.exceptions import (
-    BadRequestError,
     InvalidArgumentError,
-    JexactylApiError,
     NotFoundError,
     ValidationError,
 )
@@ -23,10 +22,6 @@ PAPER_STARTUP = (
 )
 JAVA_17 = "ghcr.io/pterodactyl/yolks:java_17"
 EGG_DEFAULTS = {"SERVER_JARFILE": "server.jar", "MINECRAFT_VERSION": "latest", "BUILD_NUMBER": "latest", "DL_PATH": ""}
-NO_VIABLE_NODE = (
-    "Bad API Request(400) - NoViableNodeException - No nodes satisfying the requirements specified for "
-    "automatic deployment could be found."
-)
 
 
 # ----------------------------------------------------------------------------------- reading
@@ -79,129 +74,6 @@ async def test_get_server_info(api: AsyncJexactyl, fake_panel: Any) -> None:
     with pytest.raises(InvalidArgumentError):
         await api.servers.get_server_info(server_id=1, external_id="whmcs-2")
     assert since(fake_panel, mark) == []
-
-
-# ----------------------------------------------------------------------------------- creating
-async def test_create_server_by_deployment(api: AsyncJexactyl, fake_panel: Any) -> None:
-    mark = len(fake_panel.requests)
-    created = await api.servers.create_server(
-        name="Deployed",
-        user_id=2,
-        nest_id=1,
-        egg_id=1,
-        memory_limit=2048,
-        swap_limit=0,
-        disk_limit=10240,
-        location_ids=[1],
-        port_range=[25600, "25610-25620"],
-        environment={"MINECRAFT_VERSION": "1.20.4"},
-        backup_limit=2,
-        external_id="whmcs-77",
-        description="made by a test",
-    )
-    egg_request, post = since(fake_panel, mark)
-    assert (egg_request.method, egg_request.path) == ("GET", "/api/application/nests/1/eggs/1")
-    assert egg_request.query == {"include": ["variables"]}
-    assert (post.method, post.path, post.status) == ("POST", "/api/application/servers", 201)
-    assert post.json == {
-        "name": "Deployed",
-        "user": 2,
-        "egg": 1,
-        "docker_image": JAVA_17,
-        "startup": PAPER_STARTUP,
-        "environment": {**EGG_DEFAULTS, "MINECRAFT_VERSION": "1.20.4"},
-        "limits": {"memory": 2048, "swap": 0, "disk": 10240, "io": 500, "cpu": 0},
-        "feature_limits": {"databases": 0, "allocations": 0, "backups": 2},
-        "skip_scripts": False,
-        "oom_disabled": True,
-        "start_on_completion": True,
-        "external_id": "whmcs-77",
-        "description": "made by a test",
-        "deploy": {"locations": [1], "dedicated_ip": False, "port_range": ["25600", "25610-25620"]},
-    }
-    attributes = created["attributes"]
-    assert created["object"] == "server"
-    assert attributes["name"] == "Deployed" and attributes["user"] == 2 and attributes["egg"] == 1
-    assert attributes["external_id"] == "whmcs-77"
-    assert attributes["container"]["image"] == JAVA_17
-    assert attributes["container"]["environment"]["MINECRAFT_VERSION"] == "1.20.4"
-    assert attributes["limits"]["memory"] == 2048 and attributes["feature_limits"]["backups"] == 2
-    info = await api.servers.get_server_info(attributes["id"], includes=["allocations"])
-    [allocation] = info["relationships"]["allocations"]["data"]
-    assert allocation["attributes"]["port"] in {25600, *range(25610, 25621)}
-
-
-async def test_create_server_on_explicit_allocation(api: AsyncJexactyl, fake_panel: Any) -> None:
-    created = await api.servers.create_server(
-        "Explicit",
-        1,
-        1,
-        1,
-        1024,
-        -1,
-        4096,
-        default_allocation=40,
-        additional_allocations=[41, 42],
-        docker_image="ghcr.io/pterodactyl/yolks:java_21",
-        startup_cmd="java -jar server.jar",
-        cpu_limit=150,
-        io_limit=600,
-        database_limit=None,
-        oom_disabled=False,
-        start_on_completion=False,
-        skip_scripts=True,
-    )
-    body = fake_panel.requests[-1].json
-    assert body["allocation"] == {"default": 40, "additional": [41, 42]}
-    assert "deploy" not in body and "external_id" not in body and "description" not in body
-    assert body["docker_image"] == "ghcr.io/pterodactyl/yolks:java_21"
-    assert body["startup"] == "java -jar server.jar"
-    assert body["limits"] == {"memory": 1024, "swap": -1, "disk": 4096, "io": 600, "cpu": 150}
-    assert body["feature_limits"] == {"databases": None, "allocations": 0, "backups": 0}
-    assert (body["oom_disabled"], body["start_on_completion"], body["skip_scripts"]) == (False, False, True)
-    assert body["environment"] == EGG_DEFAULTS
-    attributes = created["attributes"]
-    assert attributes["allocation"] == 40
-    assert attributes["container"]["startup_command"] == "java -jar server.jar"
-    info = await api.servers.get_server_info(attributes["id"], includes=["allocations"])
-    assert sorted(a["attributes"]["id"] for a in info["relationships"]["allocations"]["data"]) == [40, 41, 42]
-
-
-async def test_create_server_needs_one_placement(api: AsyncJexactyl, fake_panel: Any) -> None:
-    mark = len(fake_panel.requests)
-    with pytest.raises(InvalidArgumentError):
-        await api.servers.create_server("x", 1, 1, 1, 1024, 0, 1024)
-    with pytest.raises(InvalidArgumentError):
-        await api.servers.create_server("x", 1, 1, 1, 1024, 0, 1024, location_ids=[], default_allocation=None)
-    with pytest.raises(InvalidArgumentError):
-        await api.servers.create_server("x", 1, 1, 1, 1024, 0, 1024, location_ids=[1], default_allocation=40)
-    with pytest.raises(InvalidArgumentError):
-        await api.servers.create_server("x", 1, 1, 1, 1024, 0, 1024, location_ids=[1], additional_allocations=[41])
-    assert since(fake_panel, mark) == []
-
-
-async def test_create_server_no_viable_node(api: AsyncJexactyl) -> None:
-    with pytest.raises(JexactylApiError) as err:
-        await api.servers.create_server(
-            name="My Paper Server",
-            user_id=1,
-            nest_id=1,
-            egg_id=1,
-            memory_limit=8000,
-            swap_limit=0,
-            disk_limit=0,
-            location_ids=[199],
-        )
-    assert str(err.value) == NO_VIABLE_NODE
-    assert isinstance(err.value, BadRequestError) and err.value.status == 400
-
-
-async def test_create_server_invalid_variable(api: AsyncJexactyl) -> None:
-    with pytest.raises(ValidationError) as err:
-        await api.servers.create_server(
-            "Bad", 1, 1, 1, 1024, 0, 1024, location_ids=[1], environment={"SERVER_JARFILE": "x" * 30}
-        )
-    assert err.value.errors[0].source_field == "environment.SERVER_JARFILE"
 
 
 # ----------------------------------------------------------------------------------- updating
@@ -342,60 +214,6 @@ def test_rebuild_server_is_not_shipped() -> None:
     from pyjexactyl._endpoints.application import Servers
 
     assert not hasattr(Servers, "rebuild_server")
-
-
-# ---------------------------------------------------------------------------------- databases
-async def test_server_databases(api: AsyncJexactyl, fake_panel: Any) -> None:
-    mark = len(fake_panel.requests)
-    created = await api.servers.create_server_database(1, "main", "%", 1)
-    [post] = since(fake_panel, mark)
-    assert (post.method, post.path, post.status) == ("POST", "/api/application/servers/1/databases", 201)
-    assert post.json == {"database": "main", "remote": "%", "host": 1}
-    attributes = created["attributes"]
-    assert created["object"] == "server_database"
-    assert attributes["database"] == "s1_main" and attributes["remote"] == "%" and attributes["host"] == 1
-    database_id = attributes["id"]
-    assert created["meta"]["resource"].endswith(f"/api/application/servers/1/databases/{database_id}")
-    await api.servers.create_server_database(1, "logs", "10.0.0.%", 1)
-
-    listing = await api.servers.list_server_databases(1, includes=["host"])
-    items = await listing.collect()
-    assert [d["attributes"]["database"] for d in items] == ["s1_main", "s1_logs"]
-    assert items[0]["attributes"]["relationships"]["host"]["attributes"]["name"] == "MySQL 01"
-    assert fake_panel.requests[-1].query == {"include": ["host"]}
-    assert fake_panel.requests[-1].path == "/api/application/servers/1/databases"
-
-    info = await api.servers.get_server_database_info(1, database_id, includes=["password"])
-    old_password = info["attributes"]["relationships"]["password"]["attributes"]["password"]
-    assert fake_panel.requests[-1].path == f"/api/application/servers/1/databases/{database_id}"
-
-    assert await api.servers.reset_server_database_password(1, database_id) is None
-    reset = fake_panel.requests[-1]
-    assert (reset.method, reset.path, reset.status) == (
-        "POST",
-        f"/api/application/servers/1/databases/{database_id}/reset-password",
-        204,
-    )
-    info = await api.servers.get_server_database_info(1, database_id, includes=["password"])
-    assert info["attributes"]["relationships"]["password"]["attributes"]["password"] != old_password
-
-    assert await api.servers.delete_server_database(1, database_id) is None
-    delete = fake_panel.requests[-1]
-    assert (delete.method, delete.path, delete.status) == (
-        "DELETE",
-        f"/api/application/servers/1/databases/{database_id}",
-        204,
-    )
-    with pytest.raises(NotFoundError):
-        await api.servers.get_server_database_info(1, database_id)
-    with pytest.raises(ValidationError) as err:
-        await api.servers.create_server_database(1, "main", "anywhere", 1)
-    assert err.value.errors[0].source_field == "remote"
-
-
-async def test_create_server_database_requires_all_three(api: AsyncJexactyl) -> None:
-    with pytest.raises(TypeError):
-        await api.servers.create_server_database(1, "main")  # type: ignore[call-arg]
 
 
 # ------------------------------------------------------------------------------ path injection

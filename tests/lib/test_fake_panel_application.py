@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import aiohttp
-
 from pyjexactyl.testing import FakePanel
+from tests.lib import helpers
 
 APP = "/api/application"
 
@@ -15,11 +13,8 @@ APP = "/api/application"
 async def call(
     panel: FakePanel, method: str, path: str, *, key: str | None = None, **kwargs: Any
 ) -> tuple[int, Any, Any]:
-    headers = panel.auth_headers(key or panel.application_key)
-    async with aiohttp.ClientSession() as http:
-        async with http.request(method, panel.url + APP + path, headers=headers, **kwargs) as resp:
-            raw = await resp.read()
-            return resp.status, (json.loads(raw) if raw else None), resp.headers
+    """One raw request to ``/api/application`` + ``path`` (with the application key unless ``key`` is given)."""
+    return await helpers.call(panel, method, APP + path, key=key or panel.application_key, **kwargs)
 
 
 USER_KEYS = [

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
-
 from pyjexactyl.testing import FakePanel, FakeServer
+from tests.lib.helpers import call
 
 Factory = Callable[..., Awaitable[FakePanel]]
-
-
-async def call(panel: FakePanel, method: str, path: str, **kwargs: Any) -> tuple[int, Any, Any]:
-    async with aiohttp.ClientSession() as http:
-        async with http.request(method, panel.url + path, headers=panel.auth_headers(), **kwargs) as resp:
-            raw = await resp.read()
-            return resp.status, (json.loads(raw) if raw else None), resp.headers
 
 
 def base(server: FakeServer) -> str:

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import struct
-from typing import Any
 
-import aiohttp
-
-from pyjexactyl.testing import FakePanel, FakeServer, FakeUser
-
-
-async def call(
-    panel: FakePanel, method: str, path: str, *, key: FakeUser | str | None = None, **kwargs: Any
-) -> tuple[int, Any, Any]:
-    headers = {**panel.auth_headers(key), **kwargs.pop("headers", {})}
-    async with aiohttp.ClientSession() as http:
-        async with http.request(method, panel.url + path, headers=headers, **kwargs) as resp:
-            raw = await resp.read()
-            body: Any = None
-            if raw:
-                body = json.loads(raw) if resp.content_type == "application/json" else raw.decode()
-            return resp.status, body, resp.headers
+from pyjexactyl.testing import FakePanel, FakeServer
+from tests.lib.helpers import call
 
 
 def base(server: FakeServer) -> str:

@@ -6,27 +6,14 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import pytest
 
-from pyjexactyl.testing import FakePanel, FakeUser
+from pyjexactyl.testing import FakePanel
+from tests.lib.helpers import call
 
 Factory = Callable[..., Awaitable[FakePanel]]
-
-
-async def call(
-    panel: FakePanel, method: str, path: str, *, key: FakeUser | str | None = None, **kwargs: Any
-) -> tuple[int, Any, Any]:
-    async with aiohttp.ClientSession() as http:
-        async with http.request(method, panel.url + path, headers=panel.auth_headers(key), **kwargs) as resp:
-            raw = await resp.read()
-            try:
-                body: Any = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode()
-            return resp.status, body, resp.headers
 
 
 # ---------------------------------------------------------------------------------- rate limit
