@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.cards import Allocation
 from pyjexactyl.events import Stats
 
 from .changes import Changes
@@ -238,7 +239,7 @@ class AlertManager:
 
     def _disk(self, watch: _Watch, stats: Stats) -> None:
         details = watch.sub.snapshot.details if watch.sub is not None else None
-        limit = float(((details or {}).get("limits") or {}).get("disk") or 0) * 1024 * 1024
+        limit = Allocation.of(details or {}).disk
         if limit <= 0:
             return
         share = stats.disk_bytes / limit

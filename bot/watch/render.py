@@ -71,13 +71,6 @@ def _ts(epoch: float | None, style: str = "R") -> str:
     return discord.utils.format_dt(datetime.fromtimestamp(epoch, UTC), style)  # type: ignore[arg-type]
 
 
-def _number(value: Any) -> float:
-    try:
-        return float(value or 0)
-    except (TypeError, ValueError):
-        return 0.0
-
-
 def server_name(snapshot: FeedSnapshot, fallback: str) -> str:
     """The server's name (from the panel's details once read, else what was stored), escaped."""
     details = snapshot.details or {}
