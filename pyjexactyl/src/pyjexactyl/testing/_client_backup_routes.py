@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -120,13 +121,19 @@ def lock_backup(ctx: Ctx) -> web.StreamResponse:
 def restore_backup(ctx: Ctx) -> web.StreamResponse:
     """63. ``POST /servers/{server}/backups/{backup}/restore``."""
     ctx.validate([("truncate", "required|boolean")])
+    return restore_resolved_backup(ctx, ctx.field("truncate"))
+
+
+def restore_resolved_backup(ctx: Ctx, truncate: Any) -> web.StreamResponse:
+    """The panel's restore service for the route's server and backup: refused while the server is in any
+    state or the backup did not complete; else Wings restores it (logged with ``truncate`` as given)."""
     server, backup = ctx.srv, ctx.resolved["backup"]
     if server.status is not None:
         raise bad_request("This server is not currently in a state that allows for a backup to be restored.")
     if not backup.is_successful or backup.completed_at is None:
         raise bad_request("This backup cannot be restored at this time: not completed or failed.")
     start_restore(ctx.runtime, server)
-    _log(ctx, "server:backup.restore", {"name": backup.name, "truncate": ctx.field("truncate")})
+    _log(ctx, "server:backup.restore", {"name": backup.name, "truncate": truncate})
     return no_content()
 
 

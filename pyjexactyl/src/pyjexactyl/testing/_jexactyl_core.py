@@ -8,13 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from ._client_account_routes import _activity_list
+from ._client_backup_routes import restore_resolved_backup
 from ._client_prelude import _log
-from ._envelope import bad_request, item
+from ._envelope import item
 from ._jexactyl_store import refund_resources
 from ._permissions import PERMISSION_CATALOGUE
 from ._routing import Ctx, Route, RouteTable, json_response, no_content
 from ._state import utcnow
-from ._wings import start_restore
 
 __all__ = ["APPLICATION_ROUTES", "CLIENT_ROUTES", "JEXACTYL_PERMISSIONS"]
 
@@ -51,14 +51,7 @@ def account_activity(ctx: Ctx) -> web.StreamResponse:
 @client.route("POST", SERVER + "/backups/{backup}/restore", perm="backup.restore")
 def restore_backup(ctx: Ctx) -> web.StreamResponse:
     """``POST /servers/{s}/backups/{b}/restore``: ``truncate`` optional and unvalidated (1.11.3)."""
-    server, backup = ctx.srv, ctx.resolved["backup"]
-    if server.status is not None:
-        raise bad_request("This server is not currently in a state that allows for a backup to be restored.")
-    if not backup.is_successful or backup.completed_at is None:
-        raise bad_request("This backup cannot be restored at this time: not completed or failed.")
-    start_restore(ctx.runtime, server)
-    _log(ctx, "server:backup.restore", {"name": backup.name, "truncate": bool(ctx.field("truncate"))})
-    return no_content()
+    return restore_resolved_backup(ctx, bool(ctx.field("truncate")))
 
 
 @client.route("POST", SERVER + "/settings/rename", perm="settings.rename")
